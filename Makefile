@@ -1,0 +1,52 @@
+# Thin aliases over what pyproject.toml defines. `make help` lists them.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+export FLASK_APP := wsgi.py
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-sqlite test-postgresql test-e2e lint fmt typecheck security migrate check bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade 'pip>=25.1'
+	$(PY) -m pip install -q -e . --group test --group lint
+	touch $@
+
+install: $(VENV)/.installed ## create .venv and install the app with test and lint tools
+
+run: install ## migrate the SQLite database in instance/, load the demo, serve on http://127.0.0.1:5000
+	$(FLASK) db upgrade
+	$(FLASK) benefit seed-demo
+	BENEFIT_SEARCH_INDEXER=thread $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install lint typecheck test-sqlite test-postgresql ## the whole suite on SQLite and PostgreSQL, plus ruff and mypy
+
+test-sqlite: install ## the suite on SQLite
+	BENEFIT_TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgresql: install ## the suite on PostgreSQL (a throw-away database on 127.0.0.1:5432)
+	BENEFIT_TEST_DB=postgresql $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install ## ruff
+	$(VENV)/bin/ruff check benefit tests bench
+	$(VENV)/bin/ruff format --check benefit tests bench
+
+fmt: install ## format and fix with ruff
+	$(VENV)/bin/ruff check --fix benefit tests bench
+	$(VENV)/bin/ruff format benefit tests bench
+
+typecheck: install ## mypy (strict) over benefit/
+	$(VENV)/bin/mypy
+
+migrate: install ## generate a migration from model changes: make migrate m="what changed"
+	$(FLASK) db migrate -m "$(m)"
+
+check: lint typecheck test ## everything CI runs
+
+clean: ## remove the virtualenv and caches (keeps instance/)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

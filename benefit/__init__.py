@@ -1,0 +1,119 @@
+"""BENEFIT: the forum where librarians learn from each other how to run library social media."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, request
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    from benefit.config import load_config
+
+    load_config(app, overrides)
+    # Feature blueprints add (endpoint, label) here to appear in the settings navigation.
+    app.extensions["benefit.settings_pages"] = []
+    register_extensions(app)
+    register_blueprints(app)
+    from benefit.errors import register_error_handlers
+
+    register_error_handlers(app)
+    register_cli(app)
+    register_jinja(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from benefit.extensions import csrf, db, limiter, login_manager, migrate
+    from benefit.models import User
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in to continue."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader  # type: ignore[untyped-decorator]
+    def load_user(user_id: str) -> User | None:
+        # The cookie carries "id:session_token"; a rotated token logs that session out.
+        ident, _, token = user_id.partition(":")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or user.session_token != token or user.is_deleted:
+            return None
+        return user
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            _sqlite_pragmas(db.engine)
+
+
+def _sqlite_pragmas(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def set_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # WAL: readers never block the writer (request threads, the indexer thread, tests).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from benefit.auth import bp as auth_bp
+    from benefit.forum import bp as forum_bp
+    from benefit.profile import bp as profile_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(forum_bp)
+    app.register_blueprint(profile_bp)
+
+
+def register_cli(app: Flask) -> None:
+    from benefit.cli import benefit_cli
+
+    app.cli.add_command(benefit_cli)
+
+
+def register_jinja(app: Flask) -> None:
+    from benefit import permissions
+    from benefit.models import (
+        KIND_PLURALS,
+        KINDS,
+        LIBRARY_TYPES,
+        MISTAKE_CATEGORIES,
+        TAG_KINDS,
+    )
+
+    app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
+    app.jinja_env.globals.update(
+        KINDS=KINDS,
+        KIND_PLURALS=KIND_PLURALS,
+        LIBRARY_TYPES=LIBRARY_TYPES,
+        MISTAKE_CATEGORIES=MISTAKE_CATEGORIES,
+        TAG_KINDS=TAG_KINDS,
+        site_name=app.config["SITE_NAME"],
+    )
+
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
+    app.jinja_env.globals["settings_pages"] = lambda: app.extensions["benefit.settings_pages"]
+
+    @app.template_filter("date")
+    def format_date(value: Any, fmt: str = "%d %b %Y") -> str:
+        return value.strftime(fmt) if value else ""
+
+    @app.context_processor
+    def current_path() -> dict[str, Any]:
+        return {"current_path": request.full_path.rstrip("?")}

@@ -1,0 +1,94 @@
+"""Configuration defaults and the order they are loaded in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the application safely."""
+
+
+DEFAULTS: dict[str, Any] = {
+    # Development default only; production refuses it (see check_production).
+    "SECRET_KEY": "dev-only-secret-key-change-me",
+    "ENV_NAME": "development",
+    "SQLALCHEMY_DATABASE_URI": None,  # filled in from instance_path
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "SITE_NAME": "BENEFIT",
+    "SITE_URL": "http://127.0.0.1:5000",
+    "PER_PAGE": 20,
+    "REPLIES_PER_PAGE": 25,
+    # Posts by members with fewer approved posts than this wait in the review queue.
+    "REVIEW_FIRST_POSTS": 0,
+    # Distinct members flagging a post before it is hidden pending review.
+    "FLAG_HIDE_THRESHOLD": 3,
+    "REQUIRE_EMAIL_CONFIRMATION": True,
+    "PASSWORD_RESET_MAX_AGE": 3600,
+    "EMAIL_CONFIRM_MAX_AGE": 3 * 24 * 3600,
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_SENDER": "BENEFIT <noreply@benefit.localhost>",
+    "MAIL_TIMEOUT": 10,
+    "MAIL_DIR": None,  # filled in from instance_path: where mail goes without an SMTP server
+    "SEARCH_INDEX_DIR": None,  # filled in from instance_path
+    # "thread" (dev server), "sync" (tests: after each commit), "off" (a separate worker runs)
+    "SEARCH_INDEXER": "off",
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "PREFERRED_URL_SCHEME": "http",
+}
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    """Defaults → instance/config.py → BENEFIT_* environment → overrides."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("BENEFIT")
+    # Friendlier names for the two settings everybody sets.
+    if "DATABASE_URL" in app.config:
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if overrides:
+        app.config.from_mapping(overrides)
+
+    instance = Path(app.instance_path)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'benefit.db'}"
+    uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    if uri.startswith("postgresql://") or uri.startswith("postgres://"):
+        # psycopg 3 is the driver; plain URLs from hosting providers name none.
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    if not app.config["MAIL_DIR"]:
+        app.config["MAIL_DIR"] = str(instance / "mail")
+    if not app.config["SEARCH_INDEX_DIR"]:
+        app.config["SEARCH_INDEX_DIR"] = str(instance / "search-index")
+    check_production(app)
+
+
+def check_production(app: Flask) -> None:
+    if app.config["ENV_NAME"] != "production":
+        return
+    if app.config["SECRET_KEY"] == DEFAULTS["SECRET_KEY"] or not app.config["SECRET_KEY"]:
+        raise ConfigError("BENEFIT_SECRET_KEY must be set in production.")
+    if "DATABASE_URL" not in app.config and not os.environ.get("BENEFIT_SQLALCHEMY_DATABASE_URI"):
+        raise ConfigError("BENEFIT_DATABASE_URL must be set in production.")
+    app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["REMEMBER_COOKIE_SECURE"] = True
+    app.config["PREFERRED_URL_SCHEME"] = "https"

@@ -1,0 +1,221 @@
+"""Tags, topics (practices, discussions, mistakes), replies, votes and revisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from benefit.extensions import db
+from benefit.models.types import UTCDateTime, utcnow
+from benefit.models.user import User
+
+KINDS: dict[str, str] = {
+    "practice": "Good practice",
+    "discussion": "Discussion",
+    "mistake": "Mistake",
+}
+KIND_PLURALS: dict[str, str] = {
+    "practice": "practices",
+    "discussion": "discussions",
+    "mistake": "mistakes",
+}
+TAG_KINDS: dict[str, str] = {"platform": "Platform", "trend": "Trend"}
+MISTAKE_CATEGORIES: dict[str, str] = {
+    "strategy": "Strategy",
+    "content": "Content",
+    "engagement": "Engagement",
+    "visuals-accessibility": "Visuals and accessibility",
+    "legal-privacy-copyright": "Legal, privacy and copyright",
+    "staffing-policy": "Staffing and policy",
+    "measurement": "Measurement",
+}
+# pending: waits in the review queue; rejected: refused there; hidden: by a moderator or flags.
+STATES = ("published", "pending", "rejected", "hidden")
+
+topic_tag = sa.Table(
+    "topic_tag",
+    db.metadata,
+    sa.Column("topic_id", sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag_id", sa.ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+# A mistake and the practices that avoid it.
+mistake_practice = sa.Table(
+    "mistake_practice",
+    db.metadata,
+    sa.Column("mistake_id", sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("practice_id", sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    kind: Mapped[str] = mapped_column(sa.String(10), index=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    synonyms: Mapped[list[TagSynonym]] = relationship(
+        back_populates="tag", cascade="all, delete-orphan", order_by="TagSynonym.slug"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.kind}:{self.slug}>"
+
+
+class TagSynonym(db.Model):  # type: ignore[name-defined,misc]
+    """Another name that resolves to a canonical tag (`fb` → `facebook`)."""
+
+    __tablename__ = "tag_synonym"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    tag_id: Mapped[int] = mapped_column(sa.ForeignKey("tag.id", ondelete="CASCADE"), index=True)
+    tag: Mapped[Tag] = relationship(back_populates="synonyms")
+
+
+class Topic(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "topic"
+    __table_args__ = (
+        sa.Index("ix_topic_kind_state_activity", "kind", "state", "last_activity_at"),
+        sa.Index("ix_topic_kind_state_votes", "kind", "state", "vote_count"),
+        sa.Index("ix_topic_state_created", "state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(12), default="published")
+    moderation_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reply_count: Mapped[int] = mapped_column(default=0)
+    vote_count: Mapped[int] = mapped_column(default=0)
+    is_pinned: Mapped[bool] = mapped_column(default=False)
+    is_featured: Mapped[bool] = mapped_column(default=False)
+    is_locked: Mapped[bool] = mapped_column(default=False)
+    # Mistakes only.
+    category: Mapped[str | None] = mapped_column(sa.String(30), index=True)
+    how_to_avoid: Mapped[str] = mapped_column(sa.Text, default="")
+    how_to_avoid_html: Mapped[str] = mapped_column(sa.Text, default="")
+    evidence_links: Mapped[str] = mapped_column(sa.Text, default="")
+    library_types: Mapped[str] = mapped_column(sa.String(200), default="")
+    is_anonymous: Mapped[bool] = mapped_column(default=False)
+    is_outdated: Mapped[bool] = mapped_column(default=False)
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("topic.id"))
+
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    tags: Mapped[list[Tag]] = relationship(secondary=topic_tag, order_by="Tag.kind, Tag.name")
+    replies: WriteOnlyMapped[Reply] = relationship(
+        back_populates="topic", order_by="Reply.id", passive_deletes=True
+    )
+    avoided_by: Mapped[list[Topic]] = relationship(
+        secondary=mistake_practice,
+        primaryjoin="Topic.id == mistake_practice.c.mistake_id",
+        secondaryjoin="Topic.id == mistake_practice.c.practice_id",
+        back_populates="avoids",
+        order_by="Topic.title",
+    )
+    avoids: Mapped[list[Topic]] = relationship(
+        secondary=mistake_practice,
+        primaryjoin="Topic.id == mistake_practice.c.practice_id",
+        secondaryjoin="Topic.id == mistake_practice.c.mistake_id",
+        back_populates="avoided_by",
+        order_by="Topic.title",
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def category_label(self) -> str:
+        return MISTAKE_CATEGORIES.get(self.category or "", "")
+
+    @property
+    def platform_tags(self) -> list[Tag]:
+        return [t for t in self.tags if t.kind == "platform"]
+
+    @property
+    def trend_tags(self) -> list[Tag]:
+        return [t for t in self.tags if t.kind == "trend"]
+
+    @property
+    def library_type_list(self) -> list[str]:
+        return [s for s in self.library_types.split(",") if s]
+
+    @property
+    def evidence_link_list(self) -> list[str]:
+        return [s.strip() for s in self.evidence_links.splitlines() if s.strip()]
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == "published"
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.id} {self.kind}>"
+
+
+class Reply(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "reply"
+    __table_args__ = (sa.Index("ix_reply_topic_state_id", "topic_id", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(sa.ForeignKey("topic.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    state: Mapped[str] = mapped_column(sa.String(12), default="published")
+    moderation_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    topic: Mapped[Topic] = relationship(back_populates="replies")
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == "published"
+
+    def __repr__(self) -> str:
+        return f"<Reply {self.id} on {self.topic_id}>"
+
+
+class Vote(db.Model):  # type: ignore[name-defined,misc]
+    """ "I've seen this" on a mistake: one per member per mistake (a constraint, not a check)."""
+
+    __tablename__ = "vote"
+    __table_args__ = (sa.UniqueConstraint("topic_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(sa.ForeignKey("topic.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class Revision(db.Model):  # type: ignore[name-defined,misc]
+    """The content of a topic or reply as it stood after an edit (the first one is the original)."""
+
+    __tablename__ = "revision"
+    __table_args__ = (sa.Index("ix_revision_target", "topic_id", "reply_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(sa.ForeignKey("topic.id", ondelete="CASCADE"))
+    reply_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reply.id", ondelete="CASCADE"))
+    editor_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    editor: Mapped[User] = relationship(lazy="joined", innerjoin=True)

@@ -1,0 +1,134 @@
+"""Who may see and do what; used by services, views and templates alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeAlias, TypeVar, cast
+
+import flask_login
+import sqlalchemy as sa
+
+from benefit.models import Reply, Topic, User, utcnow
+
+# current_user: a User, or Flask-Login's anonymous user (a proxy either way).
+AnyUser: TypeAlias = Any
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def login_required(view: F) -> F:
+    """Flask-Login's decorator, typed (the library ships no type information)."""
+    return cast(F, flask_login.login_required(view))
+
+
+def _member(user: AnyUser) -> User | None:
+    if isinstance(user, User) and user.is_authenticated:
+        return user
+    return None
+
+
+def is_moderator(user: AnyUser) -> bool:
+    member = _member(user)
+    return member is not None and member.is_moderator
+
+
+def topic_visibility(user: AnyUser) -> sa.ColumnElement[bool]:
+    """SQL filter for topics `user` may see: published ones, plus their own awaiting review."""
+    member = _member(user)
+    if member is not None and member.is_moderator:
+        return sa.true()
+    clause: sa.ColumnElement[bool] = Topic.state == "published"
+    if member is not None:
+        clause = sa.or_(clause, sa.and_(Topic.author_id == member.id, Topic.state == "pending"))
+    return sa.and_(clause, Topic.merged_into_id.is_(None))
+
+
+def reply_visibility(user: AnyUser) -> sa.ColumnElement[bool]:
+    member = _member(user)
+    if member is not None and member.is_moderator:
+        return sa.true()
+    clause: sa.ColumnElement[bool] = Reply.state == "published"
+    if member is not None:
+        clause = sa.or_(clause, sa.and_(Reply.author_id == member.id, Reply.state == "pending"))
+    return clause
+
+
+def can_view_topic(user: AnyUser, topic: Topic) -> bool:
+    member = _member(user)
+    if member is not None and member.is_moderator:
+        return True
+    if topic.state == "published":
+        return True
+    return member is not None and topic.author_id == member.id and topic.state == "pending"
+
+
+def can_view_reply(user: AnyUser, reply: Reply) -> bool:
+    member = _member(user)
+    if member is not None and member.is_moderator:
+        return True
+    if reply.state == "published":
+        return True
+    return member is not None and reply.author_id == member.id and reply.state == "pending"
+
+
+def can_participate(user: AnyUser) -> bool:
+    """Post, reply, vote and flag: a confirmed member who is not suspended."""
+    member = _member(user)
+    if member is None or member.is_deleted or member.is_suspended():
+        return False
+    return member.email_confirmed_at is not None
+
+
+def can_reply(user: AnyUser, topic: Topic) -> bool:
+    if not can_participate(user) or not can_view_topic(user, topic):
+        return False
+    return not topic.is_locked or is_moderator(user)
+
+
+def can_edit_topic(user: AnyUser, topic: Topic) -> bool:
+    member = _member(user)
+    if member is None or member.is_suspended():
+        return False
+    return member.is_moderator or (topic.author_id == member.id and topic.state != "hidden")
+
+
+def can_edit_reply(user: AnyUser, reply: Reply) -> bool:
+    member = _member(user)
+    if member is None or member.is_suspended():
+        return False
+    return member.is_moderator or (reply.author_id == member.id and reply.state != "hidden")
+
+
+def can_vote(user: AnyUser, topic: Topic) -> bool:
+    member = _member(user)
+    return (
+        topic.kind == "mistake"
+        and can_participate(user)
+        and topic.state == "published"
+        and member is not None
+        and topic.author_id != member.id
+    )
+
+
+def shows_author(user: AnyUser, topic: Topic) -> bool:
+    """Anonymous mistake reports show "a member" except to moderators and the reporter."""
+    if not topic.is_anonymous:
+        return True
+    member = _member(user)
+    return member is not None and (member.is_moderator or member.id == topic.author_id)
+
+
+def is_suspended_now(user: AnyUser) -> bool:
+    member = _member(user)
+    return member is not None and member.is_suspended(utcnow())
+
+
+JINJA_GLOBALS = {
+    "can_view_topic": can_view_topic,
+    "can_reply": can_reply,
+    "can_edit_topic": can_edit_topic,
+    "can_edit_reply": can_edit_reply,
+    "can_vote": can_vote,
+    "can_participate": can_participate,
+    "shows_author": shows_author,
+    "is_moderator": is_moderator,
+}

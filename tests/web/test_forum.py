@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from benefit.extensions import db
+from benefit.models import Reply, Revision, Topic
+
+
+def post_practice(client, **overrides):
+    data = {
+        "kind": "practice",
+        "title": "A BookTok shelf that doubled holds",
+        "body": "We built a **BookTok** shelf by the entrance.",
+        "platforms": "Instagram, tiktok",
+        "trends": "booktok",
+    }
+    data.update(overrides)
+    return client.post("/new", data=data)
+
+
+def test_member_posts_practice_and_it_shows_on_tag_pages_and_home(client, make_user, login, taxonomy):
+    login(make_user())
+    response = post_practice(client)
+    assert response.status_code == 302
+    topic = db.session.scalar(sa.select(Topic))
+    assert {t.slug for t in topic.tags} == {"instagram", "tiktok", "booktok"}
+    assert "<strong>BookTok</strong>" in topic.body_html
+    for url in ("/tags/instagram", "/tags/booktok", "/", "/practices"):
+        assert topic.title in client.get(url).text, url
+
+
+def test_synonyms_resolve_and_unknown_tags_are_refused(client, make_user, login, taxonomy):
+    login(make_user())
+    post_practice(client, platforms="fb, twitter", trends="")
+    topic = db.session.scalar(sa.select(Topic))
+    assert {t.slug for t in topic.tags} == {"facebook", "x-twitter"}
+    response = post_practice(client, title="Another one", platforms="myspace")
+    assert response.status_code == 200
+    assert "is not a known platform tag" in response.text
+    response = post_practice(client, title="Another one", platforms="booktok")
+    assert "is a trend tag, not a platform" in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Topic.id))) == 1
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"title": ""}, "This field is required"),
+        ({"title": "x" * 201}, "between 5 and 200"),
+        ({"body": ""}, "This field is required"),
+        ({"kind": "poem"}, "Not a valid choice"),
+        ({"platforms": ""}, "Tag at least one platform"),
+        ({"kind": "mistake", "category": ""}, "Choose the category"),
+    ],
+)
+def test_bad_topic_input_gets_a_form_error_and_writes_nothing(
+    client, make_user, login, taxonomy, overrides, message
+):
+    login(make_user())
+    response = post_practice(client, **overrides)
+    assert response.status_code == 200
+    assert message in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Topic.id))) == 0
+
+
+def test_mistake_with_avoiding_practice(client, make_user, login, make_topic):
+    practice = make_topic(title="Alt text on every image")
+    login(make_user())
+    response = client.post(
+        "/new",
+        data={
+            "kind": "mistake",
+            "title": "Images without alt text",
+            "body": "Screen reader users miss the content.",
+            "platforms": "",
+            "category": "visuals-accessibility",
+            "how_to_avoid": "Write alt text *every* time.",
+            "library_types": ["public", "school"],
+            "avoided_by": f"http://benefit.test/t/{practice.id}/alt",
+            "evidence_links": "https://example.org/study",
+        },
+    )
+    assert response.status_code == 302
+    mistake = db.session.scalar(sa.select(Topic).where(Topic.kind == "mistake"))
+    assert mistake.avoided_by == [practice]
+    page = client.get(response.location).text
+    assert "Any platform" in page and "Alt text on every image" in page and "School library" in page
+    assert "Images without alt text" in client.get(f"/t/{practice.id}/{practice.slug}").text
+
+
+def test_reply_and_locked_topic(client, make_user, login, make_topic):
+    topic = make_topic(kind="discussion")
+    login(make_user())
+    response = client.post(f"/t/{topic.id}/reply", data={"body": "We tried this too!"})
+    assert response.status_code == 302 and "#reply-" in response.location
+    assert "We tried this too!" in client.get(f"/t/{topic.id}/{topic.slug}").text
+    db.session.refresh(topic)
+    assert topic.reply_count == 1
+    topic.is_locked = True
+    db.session.commit()
+    response = client.post(f"/t/{topic.id}/reply", data={"body": "Too late?"}, follow_redirects=True)
+    assert "This topic is locked" in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Reply.id))) == 1
+
+
+def test_reply_to_missing_topic_is_404_and_empty_reply_is_refused(client, make_user, login, make_topic):
+    login(make_user())
+    assert client.post("/t/999/reply", data={"body": "hello"}).status_code == 404
+    topic = make_topic()
+    response = client.post(f"/t/{topic.id}/reply", data={"body": ""})
+    assert response.status_code == 400 and "This field is required" in response.text
+
+
+def test_only_the_author_edits_and_edits_keep_revisions(client, make_user, login, make_topic):
+    author = make_user()
+    topic = make_topic(author=author, title="Original title")
+    login(make_user())
+    assert client.get(f"/t/{topic.id}/edit").status_code == 403
+    client.post("/auth/logout")
+    login(author)
+    response = client.post(
+        f"/t/{topic.id}/edit",
+        data={
+            "kind": "discussion",
+            "title": "Better title",
+            "body": "New body text",
+            "platforms": "youtube",
+            "trends": "booktube",
+        },
+    )
+    assert response.status_code == 302
+    db.session.refresh(topic)
+    assert topic.kind == "discussion" and topic.title == "Better title"
+    assert [t.slug for t in topic.tags] == ["youtube", "booktube"]
+    revision = db.session.scalar(sa.select(Revision))
+    assert revision.title == "Original title"
+
+
+def test_wrong_slug_redirects_to_canonical(client, make_topic):
+    topic = make_topic(title="Canonical slug here")
+    response = client.get(f"/t/{topic.id}/wrong")
+    assert response.status_code == 301 and response.location.endswith(f"/t/{topic.id}/canonical-slug-here")
+    assert client.get(f"/t/{topic.id}").status_code == 301
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/t/abc",
+        "/t/99999",
+        "/practices?page=x",
+        "/tags/nope",
+        "/practices?platform=booktok",
+        "/mistakes?category=nope",
+    ],
+)
+def test_bad_urls_are_404_in_the_site_layout(client, taxonomy, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Skip to main content" in response.text
+
+
+def test_list_filters(client, make_topic, make_user):
+    school = make_user(library_type="school")
+    make_topic(title="Instagram school thing", tags=("instagram",), author=school)
+    make_topic(title="TikTok public thing", tags=("tiktok", "booktok"))
+    page = client.get("/practices?platform=tiktok").text
+    assert "TikTok public thing" in page and "Instagram school thing" not in page
+    page = client.get("/practices?library_type=school").text
+    assert "Instagram school thing" in page and "TikTok public thing" not in page
+    page = client.get("/practices?trend=booktok").text
+    assert "TikTok public thing" in page and "Instagram school thing" not in page
+
+
+def test_hidden_and_pending_topics_are_not_shown_to_others(client, make_topic, make_user, login):
+    author = make_user()
+    make_topic(title="Pending one", state="pending", author=author)
+    make_topic(title="Hidden one", state="hidden")
+    assert "Pending one" not in client.get("/practices").text
+    assert "Hidden one" not in client.get("/practices").text
+    login(author)
+    page = client.get("/practices").text
+    assert "Pending one" in page and "Awaiting review" in page and "Hidden one" not in page
+
+
+def test_request_too_large_is_413(client, app, make_user, login, make_topic):
+    login(make_user())
+    topic = make_topic()
+    response = client.post(
+        f"/t/{topic.id}/reply", data={"body": "x" * (app.config["MAX_CONTENT_LENGTH"] + 10)}
+    )
+    assert response.status_code == 413
+    assert "larger than this site accepts" in response.text
+
+
+def test_csrf_is_required(app_config, make_user):
+    from benefit import create_app
+
+    app = create_app(dict(app_config, WTF_CSRF_ENABLED=True))
+    client = app.test_client()
+    response = client.post("/auth/login", data={"login": "x", "password": "y"})
+    assert response.status_code == 400
+    assert "form expired" in response.text
+
+
+def test_tags_page_lists_both_vocabularies_with_counts(client, make_topic):
+    make_topic(tags=("instagram", "booktok"))
+    page = client.get("/tags").text
+    assert "Platforms" in page and "Trends and themes" in page and "BookTok" in page
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json["database"] == "ok"
+
+
+def test_member_page_hides_email_and_shows_posts(client, make_user, make_topic):
+    user = make_user(username="librarian1", email="secret@example.org")
+    make_topic(author=user, title="My visible practice")
+    page = client.get("/u/librarian1").text
+    assert "My visible practice" in page and "secret@example.org" not in page
+    assert client.get("/u/nobody").status_code == 404
+
+
+def test_markdown_is_sanitised(client, make_user, login, taxonomy):
+    login(make_user())
+    post_practice(client, body="<script>alert(1)</script> [x](javascript:alert(1)) [ok](https://example.org)")
+    topic = db.session.scalar(sa.select(Topic))
+    assert "<script" not in topic.body_html and 'href="javascript' not in topic.body_html
+    assert 'rel="nofollow ugc noopener"' in topic.body_html

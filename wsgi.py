@@ -1,0 +1,3 @@
+from benefit import create_app
+
+app = create_app()

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from benefit import create_app
 from benefit.extensions import db
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.mailserver"]
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_ADMIN_URL = os.environ.get("BENEFIT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

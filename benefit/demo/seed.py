@@ -58,6 +58,8 @@ def seed_demo(content_path: Path = CONTENT) -> SeedReport:
             author=users[item["author"]],
             created_at=when,
             last_activity_at=when,
+            reply_count=0,
+            vote_count=0,
             tags=[tags[s] for s in item.get("platforms", []) + item.get("trends", []) if s in tags],
         )
         db.session.add(topic)

@@ -61,11 +61,12 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("BENEFIT")
-    # Friendlier names for the two settings everybody sets.
-    if "DATABASE_URL" in app.config:
-        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     if overrides:
         app.config.from_mapping(overrides)
+    # Friendlier names for the two settings everybody sets; after the overrides, so that a
+    # DATABASE_URL given by the tests is the database they use.
+    if "DATABASE_URL" in app.config:
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
 
     instance = Path(app.instance_path)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -73,18 +73,24 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from benefit.auth import bp as auth_bp
+    from benefit.digests import bp as digest_bp
+    from benefit.feeds import bp as feeds_bp
     from benefit.forum import bp as forum_bp
     from benefit.profile import bp as profile_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(forum_bp)
     app.register_blueprint(profile_bp)
+    app.register_blueprint(digest_bp)
+    app.register_blueprint(feeds_bp)
 
 
 def register_cli(app: Flask) -> None:
     from benefit.cli import benefit_cli
+    from benefit.digests.cli import digest_cli
 
     app.cli.add_command(benefit_cli)
+    app.cli.add_command(digest_cli)
 
 
 def register_jinja(app: Flask) -> None:
@@ -116,4 +122,7 @@ def register_jinja(app: Flask) -> None:
 
     @app.context_processor
     def current_path() -> dict[str, Any]:
+        # Mail is rendered by CLI commands too (`flask digest send`), outside any request.
+        if not has_request_context():
+            return {}
         return {"current_path": request.full_path.rstrip("?")}

@@ -46,6 +46,15 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_SENDER": "BENEFIT <noreply@benefit.localhost>",
     "MAIL_TIMEOUT": 10,
     "MAIL_DIR": None,  # filled in from instance_path: where mail goes without an SMTP server
+    # Digests: subscriptions walked per chunk (one SMTP connection per chunk), sections' length,
+    # retries of a failed delivery, and when a claim left by a crashed run may be taken again.
+    "DIGEST_CHUNK_SIZE": 200,
+    "DIGEST_ITEMS_PER_SECTION": 5,
+    "DIGEST_MAX_ATTEMPTS": 5,
+    "DIGEST_STALE_CLAIM_SECONDS": 6 * 3600,
+    "DIGEST_CONFIRM_MAX_AGE": 7 * 24 * 3600,
+    # The mailto: half of List-Unsubscribe; without it, the MAIL_SENDER address.
+    "DIGEST_UNSUBSCRIBE_MAILTO": None,
     "SEARCH_INDEX_DIR": None,  # filled in from instance_path
     # "thread" (dev server), "sync" (tests: after each commit), "off" (a separate worker runs)
     "SEARCH_INDEXER": "off",

@@ -1,0 +1,48 @@
+"""`flask digest send`: run by cron or a systemd timer, never from inside a web worker."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+import click
+from flask.cli import with_appcontext
+
+from benefit.models import FREQUENCIES
+
+
+@click.group("digest", help="Email digests.")
+def digest_cli() -> None:
+    pass
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter("use ISO 8601, e.g. 2026-11-23T06:00:00Z", param_hint="--now") from exc
+    # A time without an offset is taken as UTC, like every time in BENEFIT.
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+@digest_cli.command("send")
+@click.option("--period", "frequency", type=click.Choice(list(FREQUENCIES)), required=True)
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
+@click.option("--now", "now", metavar="ISO", help="Pretend it is this time (UTC unless an offset is given).")
+@with_appcontext
+def send(frequency: str, dry_run: bool, now: str | None) -> None:
+    """Send the digest of the day or week that just ended to every confirmed subscriber.
+
+    Safe to run again and at the same time as another run: each delivery is claimed first.
+    Exits with status 1 when a delivery failed (the next run retries it).
+    """
+    from benefit.digests.send import send_digests
+
+    report = send_digests(frequency, _parse_now(now), dry_run=dry_run, echo=click.echo if dry_run else None)
+    for address, reason in report.errors:
+        click.echo(f"failed {address}: {reason}", err=True)
+    click.echo(report.summary())
+    if report.failed:
+        sys.exit(1)

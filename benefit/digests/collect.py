@@ -1,0 +1,178 @@
+"""What a digest holds for one recipient: the period's best, only what they may see, or None."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from benefit.digests.links import SiteLinks
+from benefit.digests.period import Period
+from benefit.extensions import db
+from benefit.markup import plain_excerpt
+from benefit.models import Reply, Subscription, TagFollow, Topic, Vote, topic_tag
+from benefit.permissions import topic_visibility
+
+EXCERPT_LENGTH = 220
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    title: str
+    url: str
+    kind_label: str
+    tags: list[str]
+    excerpt: str
+    votes: int
+    replies: int
+    new_votes: int
+    new_replies: int
+    is_new: bool
+
+    @property
+    def stats(self) -> str:
+        """E.g. "new, 2 replies" or "14 “I've seen this” votes (3 new), 5 replies"."""
+        parts = ["new"] if self.is_new else []
+        if self.votes or self.new_votes:
+            votes = f"{self.votes} “I've seen this” vote{'' if self.votes == 1 else 's'}"
+            parts.append(votes + (f" ({self.new_votes} new)" if self.new_votes and not self.is_new else ""))
+        replies = f"{self.replies} repl{'y' if self.replies == 1 else 'ies'}"
+        parts.append(replies + (f" ({self.new_replies} new)" if self.new_replies and not self.is_new else ""))
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Digest:
+    period: Period
+    practices: list[DigestItem] = field(default_factory=list)
+    mistakes: list[DigestItem] = field(default_factory=list)
+    discussions: list[DigestItem] = field(default_factory=list)
+    only_followed_tags: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.practices or self.mistakes or self.discussions)
+
+
+class Collector:
+    """Collects digests for one period; recipients who see the same thing share one result."""
+
+    def __init__(self, period: Period, limit: int | None = None) -> None:
+        self.period = period
+        self.limit = limit or int(current_app.config["DIGEST_ITEMS_PER_SECTION"])
+        self.links = SiteLinks()
+        # Key: None for everything, else the followed tag ids.
+        self._cache: dict[frozenset[int] | None, Digest | None] = {}
+
+    def followed_tags(self, user_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+        """The tags each of these members follows, in one statement."""
+        ids = set(user_ids)
+        found: dict[int, set[int]] = {i: set() for i in ids}
+        if ids:
+            rows = db.session.execute(
+                sa.select(TagFollow.user_id, TagFollow.tag_id).where(TagFollow.user_id.in_(ids))
+            )
+            for user_id, tag_id in rows:
+                found[user_id].add(tag_id)
+        return {user_id: frozenset(tags) for user_id, tags in found.items()}
+
+    def for_subscription(
+        self, sub: Subscription, followed: dict[int, frozenset[int]] | None = None
+    ) -> Digest | None:
+        if not (sub.only_followed_tags and sub.user_id is not None):
+            return self.collect(None)
+        if followed is None or sub.user_id not in followed:
+            followed = self.followed_tags([sub.user_id])
+        return self.collect(followed[sub.user_id])
+
+    def collect(self, tag_ids: frozenset[int] | None) -> Digest | None:
+        if tag_ids not in self._cache:
+            self._cache[tag_ids] = self._collect(tag_ids)
+        return self._cache[tag_ids]
+
+    def _collect(self, tag_ids: frozenset[int] | None) -> Digest | None:
+        if tag_ids is not None and not tag_ids:
+            return None  # only followed tags, and none followed
+        start, end = self.period.start, self.period.end
+        created_in_period = sa.and_(Topic.created_at >= start, Topic.created_at < end)
+        new_votes = (
+            sa.select(sa.func.count(Vote.id))
+            .where(Vote.topic_id == Topic.id, Vote.created_at >= start, Vote.created_at < end)
+            .correlate(Topic)
+            .scalar_subquery()
+        )
+        new_replies = (
+            sa.select(sa.func.count(Reply.id))
+            .where(
+                Reply.topic_id == Topic.id,
+                Reply.state == "published",
+                Reply.created_at >= start,
+                Reply.created_at < end,
+            )
+            .correlate(Topic)
+            .scalar_subquery()
+        )
+
+        def section(
+            kind: str, where: sa.ColumnElement[bool], *order: sa.UnaryExpression[Any]
+        ) -> list[DigestItem]:
+            # Everything in a digest is public: published, not merged, whoever receives it.
+            stmt = (
+                sa.select(Topic, new_votes, new_replies)
+                .where(Topic.kind == kind, topic_visibility(None), where)
+                .order_by(*order, Topic.id.desc())
+                .options(selectinload(Topic.tags))
+                .limit(self.limit)
+            )
+            if tag_ids is not None:
+                stmt = stmt.where(
+                    sa.exists().where(topic_tag.c.topic_id == Topic.id, topic_tag.c.tag_id.in_(tag_ids))
+                )
+            return [self._item(t, v, r) for t, v, r in db.session.execute(stmt)]
+
+        practices = section(
+            "practice",
+            created_in_period,
+            (Topic.vote_count + Topic.reply_count).desc(),
+            Topic.created_at.desc(),
+        )
+        mistakes = section(
+            "mistake", sa.or_(created_in_period, new_votes > 0), new_votes.desc(), Topic.vote_count.desc()
+        )
+        discussions = section(
+            "discussion",
+            sa.or_(created_in_period, new_replies > 0),
+            new_replies.desc(),
+            Topic.last_activity_at.desc(),
+        )
+        digest = Digest(
+            self.period,
+            practices=practices,
+            mistakes=mistakes,
+            discussions=discussions,
+            only_followed_tags=tag_ids is not None,
+        )
+        return None if digest.is_empty else digest
+
+    def _item(self, topic: Topic, new_votes: int, new_replies: int) -> DigestItem:
+        return DigestItem(
+            title=topic.title,
+            url=self.links.url("forum.topic", topic_id=topic.id, slug=topic.slug),
+            kind_label=topic.kind_label,
+            tags=[t.name for t in topic.tags],
+            excerpt=plain_excerpt(topic.body_html, EXCERPT_LENGTH),
+            votes=topic.vote_count,
+            replies=topic.reply_count,
+            new_votes=new_votes,
+            new_replies=new_replies,
+            is_new=self.period.start <= topic.created_at < self.period.end,
+        )
+
+
+def collect_digest(sub: Subscription, period: Period) -> Digest | None:
+    """What `sub` gets for `period`, or None when nothing is new for them."""
+    return Collector(period).for_subscription(sub)

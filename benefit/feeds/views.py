@@ -1,0 +1,105 @@
+"""`/feed.atom` and `/tags/<slug>/feed.atom` (beside forum's `/tags/<slug>`, which takes no slash)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from feedgen.feed import FeedGenerator
+from flask import abort, current_app, redirect, url_for
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from benefit.digests.links import SiteLinks
+from benefit.extensions import db
+from benefit.feeds import bp
+from benefit.markup import plain_excerpt
+from benefit.models import Tag, Topic, topic_tag, utcnow
+from benefit.permissions import topic_visibility
+from benefit.services.tags import find_tag
+
+FEED_LENGTH = 30
+
+
+def _latest(tag: Tag | None) -> list[Topic]:
+    # Feed readers fetch anonymously: public topics only, whoever is logged in.
+    stmt = sa.select(Topic).where(topic_visibility(None))
+    if tag is not None:
+        stmt = stmt.where(sa.exists().where(topic_tag.c.topic_id == Topic.id, topic_tag.c.tag_id == tag.id))
+    stmt = stmt.order_by(Topic.created_at.desc(), Topic.id.desc()).options(selectinload(Topic.tags))
+    return list(db.session.scalars(stmt.limit(FEED_LENGTH)))
+
+
+def _updated(topic: Topic) -> datetime:
+    return topic.updated_at or topic.created_at
+
+
+def _content(topic: Topic) -> str:
+    html = topic.body_html
+    if topic.kind == "mistake" and topic.how_to_avoid_html:
+        html += "<h2>How to avoid it</h2>" + topic.how_to_avoid_html
+    return html
+
+
+def _feed(
+    title: str, subtitle: str, self_url: str, page_url: str, topics: list[Topic], fallback: datetime
+) -> Response:
+    links = SiteLinks()
+    fg = FeedGenerator()
+    fg.id(self_url)
+    fg.title(title)
+    fg.subtitle(subtitle)
+    fg.link(href=self_url, rel="self", type="application/atom+xml")
+    fg.link(href=page_url, rel="alternate", type="text/html")
+    fg.author({"name": current_app.config["SITE_NAME"]})
+    fg.language("en")
+    fg.updated(max((_updated(t) for t in topics), default=fallback))
+    for topic in topics:
+        entry = fg.add_entry(order="append")
+        # The permalink without the slug: the id stays the same when the title changes.
+        entry.id(links.url("forum.topic", topic_id=topic.id))
+        entry.title(f"{topic.kind_label}: {topic.title}")
+        entry.link(href=links.url("forum.topic", topic_id=topic.id, slug=topic.slug), rel="alternate")
+        entry.published(topic.created_at)
+        entry.updated(_updated(topic))
+        entry.author({"name": "A member" if topic.is_anonymous else topic.author.public_name})
+        for tag in topic.tags:
+            entry.category(term=tag.slug, label=tag.name, scheme=links.url("forum.tags"))
+        entry.summary(plain_excerpt(topic.body_html, 300))
+        entry.content(_content(topic), type="html")
+    response = Response(fg.atom_str(pretty=True), mimetype="application/atom+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+@bp.route("/feed.atom")
+def site_feed() -> Response:
+    links = SiteLinks()
+    site = current_app.config["SITE_NAME"]
+    return _feed(
+        f"{site}: latest practices, mistakes and discussions",
+        "What librarians share about running their library's social media.",
+        links.url("feeds.site_feed"),
+        links.url("forum.home"),
+        _latest(None),
+        fallback=utcnow(),
+    )
+
+
+@bp.route("/tags/<slug>/feed.atom")
+def tag_feed(slug: str) -> Response:
+    tag, is_synonym = find_tag(slug)
+    if tag is None:
+        abort(404, f"There is no tag “{slug}”.")
+    if is_synonym:
+        return redirect(url_for("feeds.tag_feed", slug=tag.slug), 301)
+    links = SiteLinks()
+    return _feed(
+        f"{current_app.config['SITE_NAME']}: {tag.name}",
+        f"The latest posts tagged {tag.name}.",
+        links.url("feeds.tag_feed", slug=tag.slug),
+        links.url("forum.tag", slug=tag.slug),
+        _latest(tag),
+        fallback=tag.created_at,
+    )

@@ -126,7 +126,7 @@ def test_sections_rank_practices_by_replies_mistakes_by_votes_and_discussions_by
     new_mistake = make_topic(kind="mistake", title="New mistake", created_at=IN_WEEK)
     vote(new_mistake, voters[0], IN_WEEK)
     old_talk = make_topic(kind="discussion", title="Old talk, new replies", created_at=BEFORE)
-    for i in range(2):
+    for _ in range(2):
         db.session.add(
             Reply(topic=old_talk, author=voters[0], body="x", body_html="<p>x</p>", created_at=IN_WEEK)
         )

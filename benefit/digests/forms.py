@@ -13,10 +13,15 @@ FREQUENCY_CHOICES = choices(
 )
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if value else value
+
+
 class SubscribeForm(FlaskForm):
     email = EmailField(
         "Email address",
         validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[_strip],
         description="We send a confirmation link first; nothing else arrives until you follow it.",
     )
     frequency = RadioField(

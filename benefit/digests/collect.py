@@ -24,7 +24,6 @@ EXCERPT_LENGTH = 220
 class DigestItem:
     title: str
     url: str
-    kind_label: str
     tags: list[str]
     excerpt: str
     votes: int
@@ -162,7 +161,6 @@ class Collector:
         return DigestItem(
             title=topic.title,
             url=self.links.url("forum.topic", topic_id=topic.id, slug=topic.slug),
-            kind_label=topic.kind_label,
             tags=[t.name for t in topic.tags],
             excerpt=plain_excerpt(topic.body_html, EXCERPT_LENGTH),
             votes=topic.vote_count,

@@ -259,3 +259,17 @@ def test_visitor_journey_subscribe_confirm_receive_once_and_unsubscribe_in_one_c
     make_topic(title="The next week's practice", created_at=datetime(2026, 11, 25, tzinfo=UTC))
     runner.invoke(args=["digest", "send", "--period", "weekly", "--now", "2026-11-30T06:00:00Z"])
     assert len(recorder.messages) == 1
+
+
+class TestRateLimit:
+    @pytest.fixture
+    def app_config(self, app_config):
+        return {**app_config, "RATELIMIT_ENABLED": True}
+
+    def test_one_client_cannot_subscribe_address_after_address(self, client, recorder):
+        codes = [
+            client.post("/digest", data={"email": f"a{i}@example.org", "frequency": "weekly"}).status_code
+            for i in range(6)
+        ]
+        assert codes == [302] * 5 + [429]
+        assert len(recorder.messages) == 5

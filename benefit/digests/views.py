@@ -47,11 +47,12 @@ def _followed_tag_count() -> int:
 @limiter.limit("5 per minute;30 per hour", methods=["POST"])
 def subscribe() -> str | Response:
     if current_user.is_authenticated:
+        sub = subscriptions.subscription_of(current_user)
         return render_template(
             "digest/subscribe.html",
             form=None,
-            member_form=_member_form(subscriptions.subscription_of(current_user)),
-            subscription=subscriptions.subscription_of(current_user),
+            member_form=_member_form(sub),
+            subscription=sub,
             followed_tags=_followed_tag_count(),
         )
     form = SubscribeForm()

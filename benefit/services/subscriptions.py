@@ -38,7 +38,7 @@ def subscribe_email(email: str, frequency: str) -> VisitorSubscription:
     """A visitor subscribes an address; nothing is sent to it before it is confirmed."""
     _check_frequency(frequency)
     email = normalize_email(email)
-    sub: Subscription | None = db.session.scalar(sa.select(Subscription).where(Subscription.email == email))
+    sub = _by_address(email)
     if sub is not None and sub.confirmed_at is not None:
         # Someone who is not the owner must not be able to change a live subscription.
         return VisitorSubscription(sub, needs_confirmation=False)
@@ -102,15 +102,39 @@ def subscription_of(user: User) -> Subscription | None:
     return sub
 
 
+def _by_address(email: str) -> Subscription | None:
+    """The subscription that mails `email`: an email-only one, or a member's (whose account has it now)."""
+    sub: Subscription | None = db.session.scalar(
+        sa.select(Subscription)
+        .outerjoin(User, User.id == Subscription.user_id)
+        .where(sa.or_(Subscription.email == email, User.email == email))
+        .order_by(Subscription.user_id.is_(None))
+        .limit(1)
+    )
+    return sub
+
+
 def subscribe_member(user: User, frequency: str, only_followed_tags: bool) -> Subscription:
     """A member subscribes with the account's (already confirmed) address, or changes the settings."""
     _check_frequency(frequency)
     if not user.email or user.email_confirmed_at is None:
         raise NotAllowed("Confirm your email address first: the digest goes to that address.")
     sub = subscription_of(user)
-    if sub is None:
-        # An earlier email-only subscription of the same address becomes the member's.
-        sub = db.session.scalar(sa.select(Subscription).where(Subscription.email == user.email))
+    holder = db.session.scalar(sa.select(Subscription).where(Subscription.email == user.email))
+    if holder is not None and holder is not sub:
+        if holder.user_id is None and sub is None:
+            # An earlier email-only subscription of this (confirmed) address becomes the member's.
+            sub = holder
+        elif holder.user_id is None:
+            db.session.delete(holder)  # the member's own subscription covers that address now
+        else:
+            # The address moved here from another account: that subscription follows its owner.
+            other = db.session.get(User, holder.user_id)
+            if other is not None and other.email:
+                holder.email = other.email
+            else:
+                db.session.delete(holder)
+        db.session.flush()
     if sub is None:
         sub = Subscription(email=user.email)
         db.session.add(sub)

@@ -220,6 +220,27 @@ def test_a_member_takes_over_an_earlier_email_subscription_of_the_same_address(c
     assert sub.user_id == member.id and sub.frequency == "weekly"
 
 
+def test_an_address_that_moved_between_accounts_stays_with_each_owner(client, recorder, make_user, login):
+    old_owner = make_user(email="shared@example.org")
+    db.session.add(
+        Subscription(
+            email="shared@example.org", user_id=old_owner.id, frequency="daily", confirmed_at=utcnow()
+        )
+    )
+    old_owner.email = "elsewhere@example.org"
+    db.session.commit()
+    # A visitor typing the old owner's new address learns nothing and mails nobody.
+    client.post("/digest", data={"email": "elsewhere@example.org", "frequency": "weekly"})
+    assert len(subscriptions()) == 1 and recorder.messages == []
+    newcomer = make_user(email="shared@example.org")
+    login(newcomer)
+    client.post("/digest/settings", data={"frequency": "weekly"})
+    by_user = {s.user_id: s for s in subscriptions()}
+    assert by_user[old_owner.id].email == "elsewhere@example.org"
+    assert by_user[old_owner.id].frequency == "daily"
+    assert by_user[newcomer.id].email == "shared@example.org"
+
+
 def test_an_unconfirmed_member_is_asked_to_confirm_first(client, make_user, login):
     login(make_user(confirmed=False))
     response = client.post("/digest/settings", data={"frequency": "weekly"})

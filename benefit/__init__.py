@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import flask_login
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 
@@ -76,10 +77,12 @@ def register_blueprints(app: Flask) -> None:
     from benefit.digests import bp as digest_bp
     from benefit.feeds import bp as feeds_bp
     from benefit.forum import bp as forum_bp
+    from benefit.mistakes import bp as mistakes_bp
     from benefit.profile import bp as profile_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(forum_bp)
+    app.register_blueprint(mistakes_bp)
     app.register_blueprint(profile_bp)
     app.register_blueprint(digest_bp)
     app.register_blueprint(feeds_bp)
@@ -113,6 +116,10 @@ def register_jinja(app: Flask) -> None:
         site_name=app.config["SITE_NAME"],
     )
 
+    # Macros imported without context (`{% from … import … %}`) see globals, not the
+    # context processor's current_user: without this, author_name() never recognised a
+    # moderator or the reporter of an anonymous mistake.
+    app.jinja_env.globals["current_user"] = flask_login.current_user
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.globals["settings_pages"] = lambda: app.extensions["benefit.settings_pages"]
 

@@ -61,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # "I've seen this" votes per member (Flask-Limiter syntax, e.g. "30 per minute;300 per day").
+    "VOTE_RATE_LIMIT": "30 per minute;500 per day",
     "PREFERRED_URL_SCHEME": "http",
 }
 

@@ -32,10 +32,13 @@ def is_moderator(user: AnyUser) -> bool:
 
 
 def topic_visibility(user: AnyUser) -> sa.ColumnElement[bool]:
-    """SQL filter for topics `user` may see: published ones, plus their own awaiting review."""
+    """SQL filter for topics `user` may see: published ones, plus their own awaiting review.
+
+    Merged duplicates leave every list, moderators' too: their address redirects to the target.
+    """
     member = _member(user)
     if member is not None and member.is_moderator:
-        return sa.true()
+        return Topic.merged_into_id.is_(None)
     clause: sa.ColumnElement[bool] = Topic.state == "published"
     if member is not None:
         clause = sa.or_(clause, sa.and_(Topic.author_id == member.id, Topic.state == "pending"))

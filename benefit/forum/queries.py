@@ -39,13 +39,26 @@ def _has_tag(tag: Tag) -> sa.ColumnElement[bool]:
     return sa.exists().where(topic_tag.c.topic_id == Topic.id, topic_tag.c.tag_id == tag.id)
 
 
+def _has_platform() -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        topic_tag.c.topic_id == Topic.id,
+        topic_tag.c.tag_id.in_(sa.select(Tag.id).where(Tag.kind == "platform")),
+    )
+
+
 def topic_select(user: AnyUser, f: TopicFilter) -> sa.Select[tuple[Topic]]:
     stmt = sa.select(Topic).where(topic_visibility(user))
     if f.kind:
         stmt = stmt.where(Topic.kind == f.kind)
-    for tag in (f.platform, f.trend, f.tag):
+    for tag in (f.trend, f.tag):
         if tag is not None:
             stmt = stmt.where(_has_tag(tag))
+    if f.platform is not None:
+        if f.kind == "mistake":
+            # A mistake without platform tags applies to any platform: every platform lists it.
+            stmt = stmt.where(sa.or_(_has_tag(f.platform), ~_has_platform()))
+        else:
+            stmt = stmt.where(_has_tag(f.platform))
     if f.library_type:
         stmt = stmt.where(Topic.author_id.in_(sa.select(User.id).where(User.library_type == f.library_type)))
     if f.category:
@@ -72,7 +85,11 @@ def topic_select(user: AnyUser, f: TopicFilter) -> sa.Select[tuple[Topic]]:
         order += [Topic.created_at.desc(), Topic.id.desc()]
     else:
         order += [Topic.last_activity_at.desc(), Topic.id.desc()]
-    return stmt.order_by(*order).options(selectinload(Topic.tags))
+    stmt = stmt.order_by(*order).options(selectinload(Topic.tags))
+    if f.kind == "mistake":
+        # Every mistake in a list shows the practices that avoid it: one more statement per page.
+        stmt = stmt.options(selectinload(Topic.avoided_by))
+    return stmt
 
 
 def paginate_topics(user: AnyUser, f: TopicFilter, page: int, per_page: int) -> Pagination:

@@ -106,10 +106,14 @@ def toggle_vote(user: User, topic: Topic) -> VoteResult:
         db.session.flush()
     except IntegrityError:
         # The (topic_id, user_id) constraint refused a second vote: a concurrent request of
-        # this member recorded it first. Their vote stands; nothing to change.
+        # this member recorded it first. Their vote stands; recount so the answer is exact.
         db.session.rollback()
-        count = db.session.scalar(sa.select(Topic.vote_count).where(Topic.id == topic_id)) or 0
-        return VoteResult(voted=True, count=count, changed=False)
+        relocked = _lock_topic(topic_id)
+        if relocked is None:
+            raise NotFound("That mistake does not exist.") from None
+        relocked.vote_count = _vote_count_expr(topic_id)
+        db.session.commit()
+        return VoteResult(voted=True, count=relocked.vote_count, changed=False)
     count = locked.vote_count  # reloaded after the flush
     if not removed and count == VOTE_MILESTONE:
         notify(

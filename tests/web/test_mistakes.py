@@ -211,8 +211,10 @@ def test_a_practice_page_has_no_vote_box(client, make_topic, make_user, login):
 @pytest.fixture
 def limited_client(app, app_config):
     # Created after `app`: the limiter is one object, configured by the last app initialised.
-    app = create_app(dict(app_config, RATELIMIT_ENABLED=True, VOTE_RATE_LIMIT="3 per minute"))
-    return app.test_client()
+    limited = create_app(dict(app_config, RATELIMIT_ENABLED=True, VOTE_RATE_LIMIT="3 per minute"))
+    yield limited.test_client()
+    with limited.app_context():
+        db.engine.dispose()  # its own pool: close its connections, not leave them to the GC
 
 
 def test_votes_are_rate_limited_per_member(limited_client, make_user, make_topic):

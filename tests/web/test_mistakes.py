@@ -59,6 +59,7 @@ def test_report_vote_unvote_rank_and_merge_keep_counts_exact(client, make_user, 
     )
     assert response.status_code == 302
     mistake = db.session.scalar(sa.select(Topic).where(Topic.title.startswith("Scheduling")))
+    assert "Ada Reporter" in topic_byline(client, mistake)  # the reporter sees who they are
     client.post("/auth/logout")
     byline = topic_byline(client, mistake)
     assert "Ada Reporter" not in byline and "by a member" in byline

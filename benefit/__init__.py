@@ -25,8 +25,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     from benefit.errors import register_error_handlers
+    from benefit.security import register_security
 
     register_error_handlers(app)
+    # After the blueprints: rate limits wrap their view functions by endpoint name.
+    register_security(app)
     register_cli(app)
     register_jinja(app)
     return app
@@ -73,11 +76,13 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from benefit.account import bp as account_bp
     from benefit.auth import bp as auth_bp
     from benefit.digests import bp as digest_bp
     from benefit.feeds import bp as feeds_bp
     from benefit.forum import bp as forum_bp
     from benefit.mistakes import bp as mistakes_bp
+    from benefit.pages import bp as pages_bp
     from benefit.profile import bp as profile_bp
 
     app.register_blueprint(auth_bp)
@@ -86,6 +91,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(profile_bp)
     app.register_blueprint(digest_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(pages_bp)
+    app.extensions["benefit.settings_pages"].extend(
+        [("account.security", "Security"), ("account.data", "Your data")]
+    )
 
 
 def register_cli(app: Flask) -> None:

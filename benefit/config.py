@@ -63,6 +63,16 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     # "I've seen this" votes per member (Flask-Limiter syntax, e.g. "30 per minute;300 per day").
     "VOTE_RATE_LIMIT": "30 per minute;500 per day",
+    # Redis down: count in each worker's memory until it is back, rather than fail every request.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # Overrides entries of benefit.security.RATE_LIMITS, e.g. {"auth.login": "5/minute"}; "" turns one off.
+    "RATE_LIMITS": {},
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+    "TRUSTED_PROXIES": 0,
+    # Strict-Transport-Security on HTTPS responses (seconds; 0 sends none).
+    "HSTS_MAX_AGE": 365 * 24 * 3600,
+    # Shown on /privacy for questions and security reports.
+    "CONTACT_EMAIL": None,
     "PREFERRED_URL_SCHEME": "http",
 }
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from benefit import create_app
@@ -103,9 +103,17 @@ def app_config(migrated: str, tmp_path: Path) -> dict[str, Any]:
     return test_config(migrated, tmp_path)
 
 
+def _forget_logged_in_user(sender: Flask, **extra: Any) -> None:
+    # Requests made while this fixture's app context is pushed share its `g`, where Flask-Login
+    # caches the user: without this, a second test client would be served as whoever the previous
+    # request loaded, and a session ended elsewhere (rotated token) would look alive.
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config)
+    request_started.connect(_forget_logged_in_user, app)
     with app.app_context():
         _empty_tables()
         yield app

@@ -33,9 +33,14 @@ from benefit.services.tags import find_tag, split_tag_input
 PLURAL_TO_KIND = {plural: kind for kind, plural in KIND_PLURALS.items()}
 
 
+MAX_PAGE = 100_000
+
+
 def page_arg() -> int:
     page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
+    # ASCII digits only ("²".isdigit() is true but int() refuses it), and bounded: a huge page number
+    # overflows the database's OFFSET.
+    if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= MAX_PAGE:
         abort(404)
     return int(page)
 

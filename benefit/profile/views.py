@@ -12,6 +12,7 @@ from benefit import permissions
 from benefit.extensions import db
 from benefit.forms_util import apply_service_error
 from benefit.forum.queries import TopicFilter, all_tags, paginate_topics
+from benefit.forum.views import page_arg
 from benefit.models import Reply, Topic, User
 from benefit.permissions import login_required
 from benefit.profile import bp
@@ -30,13 +31,10 @@ def member(username: str) -> str:
     )
     if user is None:
         abort(404, "There is no member with that username.")
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(404)
     # Anonymous reports are not listed under the reporter's name.
     own_or_mod = permissions.is_moderator(current_user) or current_user == user
     f = TopicFilter(author_id=user.id, sort="newest", include_anonymous=own_or_mod)
-    topics = paginate_topics(current_user, f, int(page), current_app.config["PER_PAGE"])
+    topics = paginate_topics(current_user, f, page_arg(), current_app.config["PER_PAGE"])
     replies = list(
         db.session.scalars(
             sa.select(Reply)

@@ -1,0 +1,262 @@
+"""Security headers, cookies, rate limits, redirects, oversized and malformed requests."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+
+from benefit import create_app
+from benefit.extensions import db
+from benefit.models import User
+from tests.factories import PASSWORD
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+# --- headers -------------------------------------------------------------------------------------
+
+
+def test_pages_carry_security_headers(client):
+    for url in ("/", "/auth/login", "/no-such-page"):
+        response = client.get(url)
+        csp = response.headers["Content-Security-Policy"]
+        directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+        assert directives["script-src"] == "'self'"
+        assert directives["style-src"] == "'self'"
+        assert directives["frame-ancestors"] == "'none'"
+        assert directives["object-src"] == "'none'"
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_hsts_only_over_https(client):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+    response = client.get("/", base_url="https://benefit.test")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert int(response.headers["Strict-Transport-Security"].split("=")[1]) >= 180 * 24 * 3600
+
+
+def test_hsts_follows_the_proxy_when_trusted(app_config):
+    app = create_app({**app_config, "TRUSTED_PROXIES": 1})
+    client = app.test_client()
+    response = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in response.headers
+    # Not trusted by default: a client cannot claim to be on HTTPS.
+    untrusted = create_app(app_config).test_client()
+    response = untrusted.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in response.headers
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
+STYLE = re.compile(r"\sstyle\s*=|<style[\s>]", re.I)
+
+
+def test_no_template_has_inline_script_handlers_or_styles():
+    """The CSP refuses them: any such markup would silently stop working. Email is not a web page."""
+    offenders = []
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        if "email" in path.relative_to(TEMPLATES).parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for pattern in (INLINE_SCRIPT, HANDLER, STYLE, re.compile(r"javascript:", re.I)):
+            for match in pattern.finditer(text):
+                offenders.append(f"{path.relative_to(TEMPLATES)}: {match.group(0)!r}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_rendered_pages_load_only_static_scripts(client, make_topic, login, make_user):
+    topic = make_topic(replies=2)
+    user = make_user()
+    login(user)
+    for url in ("/", f"/t/{topic.id}/{topic.slug}", "/new", "/settings", "/settings/security", "/privacy"):
+        soup = BeautifulSoup(client.get(url).text, "html.parser")
+        for script in soup.find_all("script"):
+            assert script.get("src", "").startswith("/static/"), (url, script)
+            assert not script.string
+        assert not soup.find_all(style=True), url
+
+
+# --- cookies -------------------------------------------------------------------------------------
+
+
+def _set_cookies(response) -> dict[str, str]:
+    return {h.split("=", 1)[0]: h for h in response.headers.getlist("Set-Cookie")}
+
+
+def test_login_cookies_are_httponly_and_samesite(client, make_user):
+    user = make_user()
+    response = client.post(
+        "/auth/login", data={"login": user.username, "password": PASSWORD, "remember": "y"}
+    )
+    cookies = _set_cookies(response)
+    assert {"session", "remember_token"} <= cookies.keys()
+    for header in cookies.values():
+        assert "HttpOnly" in header
+        assert "SameSite=Lax" in header
+        assert "Secure" not in header  # development over plain HTTP
+
+
+def test_production_cookies_are_secure(app_config, monkeypatch):
+    monkeypatch.setenv("BENEFIT_SECRET_KEY", "a-real-secret-for-this-test-only")
+    app = create_app({**app_config, "ENV_NAME": "production"})
+    with app.app_context():
+        user = User(username="prod", email="prod@example.org", display_name="Prod")
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        client = app.test_client()
+        response = client.post(
+            "/auth/login",
+            data={"login": "prod", "password": PASSWORD, "remember": "y"},
+            base_url="https://benefit.test",
+        )
+        cookies = _set_cookies(response)
+        assert {"session", "remember_token"} <= cookies.keys()
+        for header in cookies.values():
+            assert "Secure" in header and "HttpOnly" in header and "SameSite=Lax" in header
+        db.session.remove()
+
+
+# --- CSRF ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def csrf_client(app_config):
+    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    with app.app_context():
+        yield app.test_client()
+        db.session.remove()
+
+
+def test_post_without_csrf_token_is_refused(csrf_client, make_user):
+    user = make_user()
+    response = csrf_client.post("/auth/login", data={"login": user.username, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "The form expired" in response.text
+
+
+# --- open redirects ------------------------------------------------------------------------------
+
+REDIRECT_VECTORS = [
+    "https://evil.example/",
+    "http://evil.example",
+    "//evil.example",
+    "///evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "https:evil.example",
+    "http:/evil.example",
+    "javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    " //evil.example",
+    "%2F%2Fevil.example",
+    "evil.example",
+    "@evil.example",
+]
+
+
+@pytest.mark.parametrize("target", REDIRECT_VECTORS)
+def test_login_next_never_leaves_the_site(client, make_user, target):
+    user = make_user()
+    response = client.post(
+        "/auth/login",
+        query_string={"next": target},
+        data={"login": user.username, "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/") and not location.startswith("//"), location
+    assert "\\" not in location and "evil.example" not in location.split("/")[1]
+    # Logged in already: the same check applies.
+    response = client.get("/auth/login", query_string={"next": target})
+    location = response.headers["Location"]
+    assert location.startswith("/") and not location.startswith("//"), location
+
+
+def test_login_next_keeps_paths_on_this_site(client, make_user):
+    user = make_user()
+    response = client.post(
+        "/auth/login",
+        query_string={"next": "/mistakes?sort=newest"},
+        data={"login": user.username, "password": PASSWORD},
+    )
+    assert response.headers["Location"] == "/mistakes?sort=newest"
+
+
+# --- oversized and malformed requests ------------------------------------------------------------
+
+
+def test_oversized_request_gets_the_413_page(client, make_user):
+    response = client.post(
+        "/auth/login",
+        data={"login": "x", "password": "y" * (2 * 1024 * 1024)},
+    )
+    assert response.status_code == 413
+    assert "larger than this site accepts" in response.text
+
+
+def test_oversized_upload_to_a_member_form_gets_413(client, make_user, login, make_topic):
+    topic = make_topic()
+    login(make_user())
+    response = client.post(f"/t/{topic.id}/reply", data={"body": "x" * (1024 * 1024 + 1)})
+    assert response.status_code == 413
+
+
+FORM = "application/x-www-form-urlencoded"
+MALFORMED = [
+    ("post", "/auth/login", {"data": b"login=%ZZ&password=%", "content_type": FORM}),
+    ("post", "/auth/login", {"data": b"login=\xff\xfe&password=\xc3", "content_type": FORM}),
+    ("post", "/auth/login", {"data": b"--x\r\nbroken", "content_type": "multipart/form-data; boundary=x"}),
+    ("post", "/auth/login", {"data": b"--x\r\n", "content_type": "multipart/form-data"}),
+    ("post", "/auth/login", {"data": b"{not json", "content_type": "application/json"}),
+    ("post", "/auth/register", {"data": {"username": ["a", "b"], "library_type": "\x00"}}),
+    ("get", "/t/abc", {}),
+    ("get", "/t/-1", {}),
+    ("get", "/t/99999999999999999999999", {}),
+    ("get", "/r/99999999999999999999999", {}),
+    ("get", "/t/1/edit", {}),
+    ("get", "/practices?page=abc", {}),
+    ("get", "/practices?page=0", {}),
+    ("get", "/practices?page=%C2%B2", {}),
+    ("get", "/practices?page=99999999999999999999999", {}),
+    ("get", "/practices?platform=%ff%fe", {}),
+    ("get", "/practices?library_type=%00", {}),
+    ("get", "/mistakes?category[]=x&sort=%00", {}),
+    ("get", "/tags/%ff%00", {}),
+    ("get", "/tags/" + "a" * 5000, {}),
+    ("get", "/u/%00", {}),
+    ("get", "/u/someone?page=99999999999999999999", {}),
+    ("get", "/auth/reset/not-a-token", {}),
+    ("get", "/auth/confirm/%ff", {}),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "kwargs"), MALFORMED, ids=[m[1][:40] for m in MALFORMED])
+def test_malformed_requests_get_a_page_not_a_crash(client, make_user, method, url, kwargs):
+    make_user(username="someone")
+    response = getattr(client, method)(url, **kwargs)
+    assert response.status_code in (200, 302, 400, 404, 413), response.status_code
+    if response.status_code >= 400:
+        assert "<main" in response.text  # the site's own error page
+
+
+def test_malformed_ids_inside_logged_in_routes(client, make_user, login):
+    login(make_user())
+    for url in ("/t/99999999999999999999/edit", "/r/99999999999999999999/edit", "/t/0/edit"):
+        assert client.get(url).status_code == 404
+    response = client.post("/t/99999999999999999999/reply", data={"body": "hello"})
+    assert response.status_code == 404
+
+
+def test_unknown_member_count_unchanged_by_garbage_registration(client):
+    client.post("/auth/register", data=b"\xff" * 100, content_type=FORM)
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0

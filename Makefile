@@ -24,7 +24,7 @@ run: install ## migrate the SQLite database in instance/, load the demo, serve o
 	$(FLASK) benefit seed-demo
 	BENEFIT_SEARCH_INDEXER=thread $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install lint typecheck test-sqlite test-postgresql ## the whole suite on SQLite and PostgreSQL, plus ruff and mypy
+test: install lint typecheck security test-sqlite test-postgresql ## the whole suite on SQLite and PostgreSQL, plus ruff, mypy, bandit and pip-audit
 
 test-sqlite: install ## the suite on SQLite
 	BENEFIT_TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS)
@@ -33,15 +33,19 @@ test-postgresql: install ## the suite on PostgreSQL (a throw-away database on 12
 	BENEFIT_TEST_DB=postgresql $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install ## ruff
-	$(VENV)/bin/ruff check benefit tests bench
-	$(VENV)/bin/ruff format --check benefit tests bench
+	$(VENV)/bin/ruff check benefit tests bench tools
+	$(VENV)/bin/ruff format --check benefit tests bench tools
 
 fmt: install ## format and fix with ruff
-	$(VENV)/bin/ruff check --fix benefit tests bench
-	$(VENV)/bin/ruff format benefit tests bench
+	$(VENV)/bin/ruff check --fix benefit tests bench tools
+	$(VENV)/bin/ruff format benefit tests bench tools
 
 typecheck: install ## mypy (strict) over benefit/
 	$(VENV)/bin/mypy
+
+security: install ## bandit over benefit/, pip-audit over the installed packages (skips, saying so, when offline)
+	$(VENV)/bin/bandit -c pyproject.toml -r benefit -q
+	$(PY) tools/audit_dependencies.py
 
 migrate: install ## generate a migration from model changes: make migrate m="what changed"
 	$(FLASK) db migrate -m "$(m)"

@@ -6,6 +6,7 @@ import sys
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from benefit.extensions import db
@@ -56,6 +57,8 @@ def seed_demo() -> None:
     from benefit.demo.seed import DEMO_PASSWORD
     from benefit.demo.seed import seed_demo as run
 
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("seed-demo creates members with a published password: not in production.")
     report = run()
     click.echo(
         f"Tags created: {report.tags_created}; topics: {report.topics_created}; "

@@ -17,6 +17,7 @@ from benefit.services.posting import make_slug
 from benefit.services.tags import load_taxonomy
 
 CONTENT = Path(__file__).resolve().parent / "content.json"
+# Printed for people trying the demo; `seed-demo` refuses to run in production.
 DEMO_PASSWORD = "benefit-demo-2026"
 
 

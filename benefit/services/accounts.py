@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import generate_password_hash
 
 from benefit.extensions import db
 from benefit.models import LIBRARY_TYPES, User, new_session_token, utcnow
@@ -75,7 +76,7 @@ def authenticate(login: str, password: str) -> User | None:
     user: User | None = db.session.scalar(sa.select(User).where(by_name_or_email))
     if user is None or user.is_deleted:
         # Spend the same time on a missing account as on a wrong password.
-        User(password_hash="").set_password(password)
+        generate_password_hash(password)
         return None
     if not user.check_password(password):
         return None

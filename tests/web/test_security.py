@@ -260,3 +260,17 @@ def test_malformed_ids_inside_logged_in_routes(client, make_user, login):
 def test_unknown_member_count_unchanged_by_garbage_registration(client):
     client.post("/auth/register", data=b"\xff" * 100, content_type=FORM)
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_demo_members_with_a_published_password_are_refused_in_production(app_config, monkeypatch):
+    monkeypatch.setenv("BENEFIT_SECRET_KEY", "a-real-secret-for-this-test-only")
+    app = create_app({**app_config, "ENV_NAME": "production"})
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count(User.id)))
+        db.session.remove()
+    result = app.test_cli_runner().invoke(args=["benefit", "seed-demo"])
+    assert result.exit_code != 0
+    assert "not in production" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == before
+        db.session.remove()

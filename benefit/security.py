@@ -60,7 +60,7 @@ RATE_LIMITS: dict[str, str] = {
     "moderation.flag": "20/hour",
     "moderation.flag_topic": "20/hour",
     "moderation.flag_reply": "20/hour",
-    "digest.subscribe": "5/hour;20/day",
+    "digest.subscribe": "5/minute;30/hour",
     "account.change_password": "10/hour",
     "account.delete": "10/hour",
 }
@@ -100,6 +100,10 @@ def apply_rate_limits(app: Flask) -> list[str]:
     for endpoint, value in table.items():
         view = app.view_functions.get(endpoint)
         if view is None or not value:
+            continue
+        if hasattr(view, "__wrapper-limiter-instance"):
+            # Decorated with @limiter.limit in its module: wrapping it again would count twice.
+            app.logger.warning("%s has its own rate limit; move it to benefit.security.RATE_LIMITS", endpoint)
             continue
         wrapped: Any = limiter.limit(_limit_provider(endpoint), key_func=rate_limit_key, methods=["POST"])(
             view

@@ -11,7 +11,7 @@ from benefit.digests import bp
 from benefit.digests.forms import ConfirmForm, FrequencyForm, MemberDigestForm, SubscribeForm
 from benefit.digests.links import site_url_for
 from benefit.email import MailError, build_message, send_message
-from benefit.extensions import csrf, db, limiter
+from benefit.extensions import csrf, db
 from benefit.forms_util import apply_service_error
 from benefit.models import FREQUENCIES, Subscription, TagFollow
 from benefit.permissions import login_required
@@ -44,7 +44,6 @@ def _followed_tag_count() -> int:
 
 
 @bp.route("", methods=["GET", "POST"])
-@limiter.limit("5 per minute;30 per hour", methods=["POST"])
 def subscribe() -> str | Response:
     if current_user.is_authenticated:
         sub = subscriptions.subscription_of(current_user)

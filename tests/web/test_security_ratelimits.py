@@ -138,3 +138,13 @@ def test_unreachable_storage_falls_back_to_memory(app_config):
 )
 def test_wait_is_described_in_words(seconds, text):
     assert describe_wait(seconds) == text
+
+
+def test_a_view_is_never_limited_twice(app, client):
+    from benefit.security import apply_rate_limits
+
+    # Every view in the table is wrapped already: a second pass leaves them alone ...
+    assert apply_rate_limits(app) == []
+    # ... so ten attempts still pass and the eleventh is refused, not the sixth.
+    codes = [_wrong_login(client).status_code for _ in range(11)]
+    assert codes == [200] * 10 + [429]

@@ -29,6 +29,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Primary keys are 32-bit integers on PostgreSQL.
 MAX_ID = 2**31 - 1
 
@@ -148,6 +149,16 @@ def register_security(app: Flask) -> None:
         for value in (values or {}).values():
             if isinstance(value, int) and not 0 <= value <= MAX_ID:
                 abort(404)
+
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        # No text needs U+0000, and PostgreSQL refuses it in any string: without this, /u/%00 or a
+        # form field with a NUL in it would be a 500 there (SQLite would store it).
+        values = [request.path, *request.args.keys(), *(v for _, v in request.args.items(multi=True))]
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_MIMETYPES:
+            values += [*request.form.keys(), *(v for _, v in request.form.items(multi=True))]
+        if any("\x00" in value for value in values):
+            abort(400, "The request contained a character this site does not accept (U+0000).")
 
     @app.after_request
     def security_headers(response: Response) -> Response:

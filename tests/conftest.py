@@ -156,3 +156,21 @@ def count_queries(app: Flask) -> Callable[[], Any]:
             sa.event.remove(db.engine, "before_cursor_execute", before)
 
     return counter
+
+
+@pytest.fixture
+def make_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
+    """Another app on the same database with some settings changed; its connections closed after."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        other = create_app({**app_config, **overrides})
+        request_started.connect(_forget_logged_in_user, other)
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
-from benefit import create_app
 from benefit.extensions import db
 from benefit.models import User
 from tests.factories import PASSWORD
@@ -42,13 +41,12 @@ def test_hsts_only_over_https(client):
     assert int(response.headers["Strict-Transport-Security"].split("=")[1]) >= 180 * 24 * 3600
 
 
-def test_hsts_follows_the_proxy_when_trusted(app_config):
-    app = create_app({**app_config, "TRUSTED_PROXIES": 1})
-    client = app.test_client()
+def test_hsts_follows_the_proxy_when_trusted(make_app):
+    client = make_app(TRUSTED_PROXIES=1).test_client()
     response = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" in response.headers
     # Not trusted by default: a client cannot claim to be on HTTPS.
-    untrusted = create_app(app_config).test_client()
+    untrusted = make_app().test_client()
     response = untrusted.get("/healthz", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" not in response.headers
 
@@ -103,9 +101,9 @@ def test_login_cookies_are_httponly_and_samesite(client, make_user):
         assert "Secure" not in header  # development over plain HTTP
 
 
-def test_production_cookies_are_secure(app_config, monkeypatch):
+def test_production_cookies_are_secure(app, make_app, monkeypatch):
     monkeypatch.setenv("BENEFIT_SECRET_KEY", "a-real-secret-for-this-test-only")
-    app = create_app({**app_config, "ENV_NAME": "production"})
+    app = make_app(ENV_NAME="production")
     with app.app_context():
         user = User(username="prod", email="prod@example.org", display_name="Prod")
         user.set_password(PASSWORD)
@@ -128,11 +126,8 @@ def test_production_cookies_are_secure(app_config, monkeypatch):
 
 
 @pytest.fixture
-def csrf_client(app_config):
-    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
-    with app.app_context():
-        yield app.test_client()
-        db.session.remove()
+def csrf_client(app, make_app):
+    return make_app(WTF_CSRF_ENABLED=True).test_client()
 
 
 def test_post_without_csrf_token_is_refused(csrf_client, make_user):
@@ -219,6 +214,9 @@ MALFORMED = [
     ("post", "/auth/login", {"data": b"--x\r\n", "content_type": "multipart/form-data"}),
     ("post", "/auth/login", {"data": b"{not json", "content_type": "application/json"}),
     ("post", "/auth/register", {"data": {"username": ["a", "b"], "library_type": "\x00"}}),
+    ("post", "/auth/login", {"data": {"login": "nul\x00byte", "password": "x"}}),
+    ("post", "/auth/reset", {"data": {"email\x00": "a@example.org"}}),
+    ("get", "/practices?platform=%00", {}),
     ("get", "/t/abc", {}),
     ("get", "/t/-1", {}),
     ("get", "/t/99999999999999999999999", {}),
@@ -255,6 +253,10 @@ def test_malformed_ids_inside_logged_in_routes(client, make_user, login):
         assert client.get(url).status_code == 404
     response = client.post("/t/99999999999999999999/reply", data={"body": "hello"})
     assert response.status_code == 404
+    # PostgreSQL refuses NUL characters: they are refused before they reach it.
+    response = client.post("/settings", data={"display_name": "A\x00B", "institution": "L"})
+    assert response.status_code == 400
+    assert "U+0000" in response.text
 
 
 def test_unknown_member_count_unchanged_by_garbage_registration(client):
@@ -262,15 +264,15 @@ def test_unknown_member_count_unchanged_by_garbage_registration(client):
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
 
 
-def test_demo_members_with_a_published_password_are_refused_in_production(app_config, monkeypatch):
+def test_demo_members_with_a_published_password_are_refused_in_production(make_app, monkeypatch):
+    # No `app` fixture: with its context pushed, the CLI would run in that (development) app.
     monkeypatch.setenv("BENEFIT_SECRET_KEY", "a-real-secret-for-this-test-only")
-    app = create_app({**app_config, "ENV_NAME": "production"})
-    with app.app_context():
+    production = make_app(ENV_NAME="production")
+    with production.app_context():
         before = db.session.scalar(sa.select(sa.func.count(User.id)))
         db.session.remove()
-    result = app.test_cli_runner().invoke(args=["benefit", "seed-demo"])
+    result = production.test_cli_runner().invoke(args=["benefit", "seed-demo"])
     assert result.exit_code != 0
     assert "not in production" in result.output
-    with app.app_context():
+    with production.app_context():
         assert db.session.scalar(sa.select(sa.func.count(User.id))) == before
-        db.session.remove()

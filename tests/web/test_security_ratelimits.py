@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benefit import create_app
-from benefit.extensions import db, limiter
+from benefit.extensions import limiter
 from benefit.security import RATE_LIMITS, describe_wait
 from tests.factories import PASSWORD
 
@@ -61,13 +60,9 @@ def test_registration_and_reset_requests_are_limited(client):
 
 
 @pytest.fixture
-def tight(app_config):
+def tight(app, make_app):
     """An app with low limits for members' actions; counts start at zero (fresh memory storage)."""
-    overrides = {"forum.reply": "2/hour", "forum.new_topic": "1/hour"}
-    app = create_app({**app_config, "RATE_LIMITS": overrides})
-    with app.app_context():
-        yield app
-        db.session.remove()
+    return make_app(RATE_LIMITS={"forum.reply": "2/hour", "forum.new_topic": "1/hour"})
 
 
 def test_members_are_counted_by_account_not_address(tight, make_user, make_topic):
@@ -108,23 +103,17 @@ def test_limits_apply_to_every_existing_endpoint_in_the_table(app):
     assert {"auth.login", "auth.register", "auth.request_reset", "forum.new_topic", "forum.reply"} <= limited
 
 
-def test_limits_are_off_when_disabled(app_config, make_user):
-    app = create_app({**app_config, "RATELIMIT_ENABLED": False})
-    client = app.test_client()
-    with app.app_context():
-        for _ in range(12):
-            assert _wrong_login(client).status_code == 200
-        db.session.remove()
+def test_limits_are_off_when_disabled(app, make_app):
+    client = make_app(RATELIMIT_ENABLED=False).test_client()
+    for _ in range(12):
+        assert _wrong_login(client).status_code == 200
 
 
-def test_unreachable_storage_falls_back_to_memory(app_config):
+def test_unreachable_storage_falls_back_to_memory(app, make_app):
     """Redis down must not take the site down; counting goes on in the worker's memory."""
-    app = create_app({**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0"})
-    client = app.test_client()
+    client = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0").test_client()
     try:
-        with app.app_context():
-            codes = [_wrong_login(client).status_code for _ in range(11)]
-            db.session.remove()
+        codes = [_wrong_login(client).status_code for _ in range(11)]
     finally:
         # The limiter is one object for the process and init_app() does not clear its "storage is
         # dead" flag: without this, later tests would count in the fallback storage.

@@ -57,7 +57,8 @@ RATE_LIMITS: dict[str, str] = {
     "forum.reply": "30/hour;200/day",
     "forum.edit_topic": "30/hour",
     "forum.edit_reply": "30/hour",
-    "mistakes.vote": "60/hour",
+    # VOTE_RATE_LIMIT in the config, when set, takes the place of this entry.
+    "mistakes.vote": "30/minute;500/day",
     "moderation.flag": "20/hour",
     "moderation.flag_topic": "20/hour",
     "moderation.flag_reply": "20/hour",
@@ -95,7 +96,10 @@ def apply_rate_limits(app: Flask) -> list[str]:
     """Wrap the view functions named in the table; return the endpoints that got a limit."""
     from benefit.extensions import limiter
 
-    table = {**RATE_LIMITS, **app.config.get("RATE_LIMITS", {})}
+    table = dict(RATE_LIMITS)
+    if app.config.get("VOTE_RATE_LIMIT"):
+        table["mistakes.vote"] = app.config["VOTE_RATE_LIMIT"]
+    table.update(app.config.get("RATE_LIMITS", {}))
     app.extensions["benefit.rate_limits"] = table
     limited = []
     for endpoint, value in table.items():

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_limiter.util import get_remote_address
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from benefit import permissions
-from benefit.extensions import db, limiter
+from benefit.extensions import db
 from benefit.forms_util import apply_service_error
 from benefit.mistakes import bp
 from benefit.mistakes.forms import MergeForm
@@ -19,17 +18,6 @@ from benefit.models import Topic
 from benefit.permissions import login_required
 from benefit.services import mistakes
 from benefit.services.errors import NotFound, ServiceError
-
-
-def _vote_limit() -> str:
-    return str(current_app.config["VOTE_RATE_LIMIT"])
-
-
-def _vote_key() -> str:
-    # Per member, so members behind one library's shared address do not share a budget.
-    if current_user.is_authenticated:
-        return f"member:{current_user.id}"
-    return f"ip:{get_remote_address()}"
 
 
 def wants_json() -> bool:
@@ -77,8 +65,8 @@ def _refuse(exc: ServiceError) -> Response | tuple[Response, int]:
     abort(exc.status_code, exc.message)
 
 
+# Rate limited by benefit.security (VOTE_RATE_LIMIT, per member).
 @bp.route("/t/<int:topic_id>/vote", methods=["POST"])
-@limiter.limit(_vote_limit, key_func=_vote_key)
 @login_required
 def vote(topic_id: int) -> Response | tuple[Response, int]:
     topic = db.session.get(Topic, topic_id)

@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from benefit.forum import bp as forum_bp
     from benefit.mistakes import bp as mistakes_bp
     from benefit.profile import bp as profile_bp
+    from benefit.social import bp as social_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(forum_bp)
@@ -86,14 +87,17 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(profile_bp)
     app.register_blueprint(digest_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(social_bp)
 
 
 def register_cli(app: Flask) -> None:
     from benefit.cli import benefit_cli
     from benefit.digests.cli import digest_cli
+    from benefit.social.cli import notifications_cli
 
     app.cli.add_command(benefit_cli)
     app.cli.add_command(digest_cli)
+    app.cli.add_command(notifications_cli)
 
 
 def register_jinja(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -115,22 +116,20 @@ def test_failed_send_is_retried_by_the_next_run(runner, smtp_server, make_user, 
     assert len(recorder.to(bob.email)) == 1
 
 
-def test_one_click_unsubscribe_stops_that_kind_only(app_config, smtp_server, make_user, make_topic):
-    from benefit import create_app
-
-    # Real CSRF: the RFC 8058 POST from a mail client carries no form token.
-    app_config = {**app_config, "WTF_CSRF_ENABLED": True}
-    app = create_app(app_config)
+def test_one_click_unsubscribe_stops_that_kind_only(app, client, make_user):
     bob = make_user()
+    # Real CSRF: the RFC 8058 POST from a mail client carries no form token.
+    app.config["WTF_CSRF_ENABLED"] = True
     with app.test_request_context():
         token = unsubscribe_token(bob.id, ["mention"])
-    client = app.test_client()
     url = f"/notifications/unsubscribe/{token}"
     page = client.get(url)
     assert page.status_code == 200 and "Stop these emails" in page.text
     assert db.session.scalar(sa.select(NotificationSetting)) is None  # a GET changes nothing
+    assert client.post("/notifications/read").status_code == 400  # other forms still need the token
     done = client.post(url, data={"List-Unsubscribe": "One-Click"})
     assert done.status_code == 200 and "no more emails" in done.text
+    assert client.post(url[:-3] + "xyz").status_code == 404
     db.session.expire_all()
     assert social.email_frequencies(bob.id) == {
         "reply": "immediately",
@@ -138,7 +137,6 @@ def test_one_click_unsubscribe_stops_that_kind_only(app_config, smtp_server, mak
         "vote_milestone": "immediately",
         "moderation": "immediately",
     }
-    assert client.post(url[:-3] + "xyz").status_code == 404
 
 
 def test_unsubscribe_link_in_the_mail_works(runner, client, smtp_server, make_user, make_topic):
@@ -149,3 +147,40 @@ def test_unsubscribe_link_in_the_mail_works(runner, client, smtp_server, make_us
     path = urlsplit(msg["List-Unsubscribe"].strip("<>")).path
     assert client.post(path).status_code == 200
     assert social.email_frequencies(bob.id)["mention"] == "never"
+
+
+def test_two_senders_at_once_send_each_notification_exactly_once(app, smtp_server, make_user, make_topic):
+    import threading
+
+    from benefit.social.delivery import send_notification_emails
+
+    recorder, _ = smtp_server
+    topic = make_topic()
+    writer = make_user()
+    readers = [make_user() for _ in range(12)]
+    for i in range(0, 12, 4):
+        mentions = " ".join(f"@{r.username}" for r in readers[i : i + 4])
+        posting.reply_to_topic(writer, topic, f"{mentions}: have a look")
+    expected = db.session.scalar(sa.select(sa.func.count(Notification.id)))
+    db.session.close()
+    reports, errors = [], []
+
+    def sender() -> None:
+        try:
+            with app.app_context():
+                reports.append(send_notification_emails())
+        except Exception as exc:  # noqa: BLE001 - surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors and len(reports) == 2
+    assert sum(r.sent for r in reports) == expected == len(recorder.messages)
+    linked = sorted(
+        int(re.search(r"/notifications/(\d+)", m.get_body(("plain",)).get_content()).group(1))
+        for m in recorder.messages
+    )
+    assert linked == list(db.session.scalars(sa.select(Notification.id).order_by(Notification.id)))

@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from benefit.mistakes import bp as mistakes_bp
     from benefit.pages import bp as pages_bp
     from benefit.profile import bp as profile_bp
+    from benefit.social import bp as social_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(forum_bp)
@@ -96,14 +97,17 @@ def register_blueprints(app: Flask) -> None:
     app.extensions["benefit.settings_pages"].extend(
         [("account.security", "Security"), ("account.data", "Your data")]
     )
+    app.register_blueprint(social_bp)
 
 
 def register_cli(app: Flask) -> None:
     from benefit.cli import benefit_cli
     from benefit.digests.cli import digest_cli
+    from benefit.social.cli import notifications_cli
 
     app.cli.add_command(benefit_cli)
     app.cli.add_command(digest_cli)
+    app.cli.add_command(notifications_cli)
 
 
 def register_jinja(app: Flask) -> None:

@@ -21,6 +21,7 @@ from benefit.models import (
     User,
     utcnow,
 )
+from benefit.services import social
 from benefit.services.errors import NotAllowed, NotFound, ServiceError, Suspended, TopicLocked
 from benefit.services.tags import resolve_tags
 
@@ -61,7 +62,8 @@ def needs_review(user: User) -> bool:
     return not user.is_moderator and user.approved_post_count < current_app.config["REVIEW_FIRST_POSTS"]
 
 
-def _apply_draft(topic: Topic, draft: TopicDraft) -> None:
+def _apply_draft(topic: Topic, draft: TopicDraft) -> list[User]:
+    """Fill the topic from the draft; return the members it @mentions (linked in the HTML)."""
     if draft.kind not in KINDS:
         raise ServiceError("Choose practice, discussion or mistake.", field="kind")
     platforms = resolve_tags(draft.platforms, "platform")
@@ -76,16 +78,19 @@ def _apply_draft(topic: Topic, draft: TopicDraft) -> None:
             raise ServiceError("Choose library types from the list.", field="library_types")
     elif not platforms:
         raise ServiceError("Tag at least one platform.", field="platforms")
+    how_to_avoid = draft.how_to_avoid if draft.kind == "mistake" else ""
+    mentioned = social.resolve_mentions(draft.body, how_to_avoid)
+    names = [u.username for u in mentioned]
     topic.kind = draft.kind
     topic.title = draft.title.strip()
     topic.slug = make_slug(topic.title)
     topic.body = draft.body
-    topic.body_html = render_markdown(draft.body)
+    topic.body_html = render_markdown(draft.body, mentions=names)
     topic.tags = platforms + trends
     if draft.kind == "mistake":
         topic.category = draft.category
         topic.how_to_avoid = draft.how_to_avoid
-        topic.how_to_avoid_html = render_markdown(draft.how_to_avoid)
+        topic.how_to_avoid_html = render_markdown(draft.how_to_avoid, mentions=names)
         topic.evidence_links = "\n".join(link.strip() for link in draft.evidence_links)
         topic.library_types = ",".join(draft.library_types)
         topic.is_anonymous = draft.is_anonymous
@@ -96,6 +101,7 @@ def _apply_draft(topic: Topic, draft: TopicDraft) -> None:
         topic.library_types = ""
         topic.is_anonymous = False
         topic.avoided_by = []
+    return mentioned
 
 
 def _practices(ids: list[int]) -> list[Topic]:
@@ -114,10 +120,14 @@ def _practices(ids: list[int]) -> list[Topic]:
 def start_topic(author: User, draft: TopicDraft) -> Topic:
     check_can_post(author)
     topic = Topic(author=author)
-    _apply_draft(topic, draft)
+    mentioned = _apply_draft(topic, draft)
     topic.state = "pending" if needs_review(author) else "published"
     topic.last_activity_at = topic.created_at = utcnow()
     db.session.add(topic)
+    db.session.flush()
+    social.follow_in_transaction(author, topic)
+    # A pending topic notifies nobody: its approval announces it.
+    social.announce_topic(topic, mentioned)
     db.session.commit()
     return topic
 
@@ -143,9 +153,11 @@ def edit_topic(editor: User, topic: Topic, draft: TopicDraft) -> Topic:
     else:
         changed_text = True
         _record_revision(topic, None, editor)
-    _apply_draft(topic, draft)
+    mentioned = _apply_draft(topic, draft)
     if changed_text:
         topic.updated_at = utcnow()
+    # Members newly mentioned by the edit hear of it; the others were told already.
+    social.announce_topic(topic, mentioned)
     db.session.commit()
     return topic
 
@@ -158,12 +170,18 @@ def reply_to_topic(author: User, topic: Topic, body: str) -> Reply:
         raise TopicLocked("This topic is locked: it takes no new replies.")
     if topic.state != "published":
         raise NotAllowed("Replies open when the topic is published.")
-    reply = Reply(topic=topic, author=author, body=body, body_html=render_markdown(body))
+    mentioned = social.resolve_mentions(body)
+    body_html = render_markdown(body, mentions=[u.username for u in mentioned])
+    reply = Reply(topic=topic, author=author, body=body, body_html=body_html)
     reply.state = "pending" if needs_review(author) else "published"
     db.session.add(reply)
     if reply.state == "published":
         topic.reply_count = Topic.reply_count + 1
         topic.last_activity_at = utcnow()
+    db.session.flush()
+    social.follow_in_transaction(author, topic)
+    # Same transaction as the reply; a pending reply notifies nobody until it is approved.
+    social.announce_reply(reply, mentioned)
     db.session.commit()
     return reply
 
@@ -173,8 +191,11 @@ def edit_reply(editor: User, reply: Reply, body: str) -> Reply:
         raise NotAllowed("You can only edit your own replies.")
     if body != reply.body:
         _record_revision(reply.topic, reply, editor)
+        mentioned = social.resolve_mentions(body)
         reply.body = body
-        reply.body_html = render_markdown(body)
+        reply.body_html = render_markdown(body, mentions=[u.username for u in mentioned])
         reply.updated_at = utcnow()
+        # Only members newly mentioned by the edit hear of it; followers heard of the reply already.
+        social.announce_reply(reply, mentioned, include_followers=False)
     db.session.commit()
     return reply

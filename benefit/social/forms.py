@@ -1,0 +1,51 @@
+"""Social forms: shape only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from benefit.forms_util import choices
+from benefit.models import EMAIL_FREQUENCIES, LIBRARY_TYPES, NOTIFICATION_KINDS, Tag
+
+
+class DirectoryForm(FlaskForm):
+    """A GET search form: no CSRF, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Name", validators=[Optional(), Length(max=80)])
+    institution = StringField("Institution", validators=[Optional(), Length(max=120)])
+    library_type = SelectField(
+        "Library type", choices=choices([("", "Any"), *LIBRARY_TYPES.items()]), validators=[Optional()]
+    )
+    country = StringField(
+        "Country",
+        validators=[Optional(), Regexp(r"^[A-Za-z]{2}$", message="Two letters, e.g. PL.")],
+        description="Two-letter code",
+    )
+    role = StringField("Role", validators=[Optional(), Length(max=80)])
+    platform = SelectField("Platform", validators=[Optional()])
+
+    def set_platforms(self, tags: list[Tag]) -> None:
+        self.platform.choices = choices([("", "Any"), *((t.slug, t.name) for t in tags)])
+
+
+class NotificationSettingsForm(FlaskForm):
+    """One select per kind of notification (fields named after NOTIFICATION_KINDS)."""
+
+
+for _kind, _label in NOTIFICATION_KINDS.items():
+    setattr(
+        NotificationSettingsForm,
+        _kind,
+        SelectField(_label, choices=choices(EMAIL_FREQUENCIES.items()), validators=[InputRequired()]),
+    )
+
+
+def frequency_fields(form: NotificationSettingsForm) -> list[Any]:
+    return [form[kind] for kind in NOTIFICATION_KINDS]

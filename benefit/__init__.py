@@ -23,6 +23,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     # Feature blueprints add (endpoint, label) here to appear in the settings navigation.
     app.extensions["benefit.settings_pages"] = []
     register_extensions(app)
+    from benefit.search import register_search
+
+    register_search(app)
     register_blueprints(app)
     from benefit.errors import register_error_handlers
     from benefit.security import register_security
@@ -84,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from benefit.mistakes import bp as mistakes_bp
     from benefit.pages import bp as pages_bp
     from benefit.profile import bp as profile_bp
+    from benefit.search import bp as search_bp
     from benefit.social import bp as social_bp
 
     app.register_blueprint(auth_bp)
@@ -98,16 +102,19 @@ def register_blueprints(app: Flask) -> None:
         [("account.security", "Security"), ("account.data", "Your data")]
     )
     app.register_blueprint(social_bp)
+    app.register_blueprint(search_bp)
 
 
 def register_cli(app: Flask) -> None:
     from benefit.cli import benefit_cli
     from benefit.digests.cli import digest_cli
+    from benefit.search.cli import search_cli
     from benefit.social.cli import notifications_cli
 
     app.cli.add_command(benefit_cli)
     app.cli.add_command(digest_cli)
     app.cli.add_command(notifications_cli)
+    app.cli.add_command(search_cli)
 
 
 def register_jinja(app: Flask) -> None:

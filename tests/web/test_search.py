@@ -1,0 +1,249 @@
+"""/search through the test client: the index is fed synchronously after each commit."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+
+from benefit.extensions import db
+from benefit.models import Reply, Topic
+
+
+def results(response) -> list[str]:
+    soup = BeautifulSoup(response.text, "html.parser")
+    return [h.get_text(" ", strip=True) for h in soup.select(".search-hits .topic-title")]
+
+
+def facets(response, heading: str) -> dict[str, str]:
+    soup = BeautifulSoup(response.text, "html.parser")
+    for h3 in soup.select(".facets h3"):
+        if h3.get_text(strip=True) == heading:
+            ul = h3.find_next_sibling("ul")
+            items = ul.select("li")
+            return {li.find(["a", "strong"]).get_text(strip=True): li.get_text(" ", True) for li in items}
+    return {}
+
+
+def test_new_member_finds_their_tiktok_practice_with_facets_snippet_and_spelling_help(
+    client, make_user, login, taxonomy, make_topic
+):
+    make_topic(title="Instagram reels for story time", body="Reels of storytime.", tags=("instagram",))
+    login(make_user())
+    response = client.post(
+        "/new",
+        data={
+            "kind": "practice",
+            "title": "Duet the author on TikTok",
+            "body": "We stitched a duet with the author of our summer reading pick; the *puppeteer* joined.",
+            "platforms": "tiktok",
+            "trends": "booktok",
+        },
+    )
+    assert response.status_code == 302
+
+    found = client.get("/search", query_string={"q": "platform:tiktok puppeteer"})
+    assert found.status_code == 200
+    assert results(found) == ["Duet the author on TikTok"]
+    assert "<mark>puppeteer</mark>" in found.text
+    assert facets(found, "Platform")["TikTok"].startswith("TikTok (1")
+    assert "BookTok" in facets(found, "Trend")
+
+    misspelt = client.get("/search", query_string={"q": "platform:tiktok pupeteer"})
+    assert results(misspelt) == []
+    soup = BeautifulSoup(misspelt.text, "html.parser")
+    suggestion = soup.select_one(".did-you-mean a")
+    assert suggestion is not None and suggestion.get_text(strip=True) == "puppeteer platform:tiktok"
+    assert results(client.get(suggestion["href"])) == ["Duet the author on TikTok"]
+
+
+def test_stemming_matches_other_forms_of_a_word(client, make_topic):
+    make_topic(title="Running a library account", body="Who runs it on weekends?")
+    assert results(client.get("/search?q=run")) == ["Running a library account"]
+    assert results(client.get("/search?q=runs")) == ["Running a library account"]
+
+
+def test_facet_link_narrows_the_search(client, make_topic):
+    make_topic(title="Captions everywhere", body="Alt text and captions.", tags=("instagram",))
+    make_topic(title="Captions on video", body="Captions for every video.", tags=("youtube",))
+    both = client.get("/search?q=captions")
+    assert sorted(results(both)) == ["Captions everywhere", "Captions on video"]
+    soup = BeautifulSoup(both.text, "html.parser")
+    link = next(a for a in soup.select(".facets a") if a.get_text(strip=True) == "YouTube")
+    narrowed = client.get(link["href"])
+    assert results(narrowed) == ["Captions on video"]
+
+
+def test_filters_in_the_query_and_as_controls(client, make_topic, make_user):
+    alice = make_user(username="alice")
+    make_topic(title="Wrong hashtag again", body="A hashtag mishap.", kind="mistake", author=alice, tags=())
+    make_topic(title="Hashtag strategy", body="Hashtag research first.", tags=("instagram",))
+    assert results(client.get("/search?q=hashtag+kind:mistake")) == ["Wrong hashtag again"]
+    assert results(client.get("/search?q=hashtag&kind=mistake")) == ["Wrong hashtag again"]
+    assert results(client.get("/search?q=hashtag+kind:mistakes")) == ["Wrong hashtag again"]
+    assert results(client.get("/search?q=author:alice")) == ["Wrong hashtag again"]
+    assert results(client.get("/search?q=hashtag+category:content")) == ["Wrong hashtag again"]
+    assert results(client.get("/search?q=platform:ig+hashtag")) == ["Hashtag strategy"]  # a synonym
+    unknown = client.get("/search?q=platform:myspace+hashtag")
+    assert results(unknown) == [] and "is not a platform tag" in unknown.text
+
+
+def test_anonymous_mistake_reporter_is_not_searchable_by_author(client, make_topic, make_user):
+    bob = make_user(username="bob")
+    make_topic(title="Posted a patron photo", kind="mistake", author=bob, is_anonymous=True, tags=())
+    make_topic(title="Open practice by bob", author=bob, body="Open.")
+    assert results(client.get("/search?q=author:bob")) == ["Open practice by bob"]
+    page = client.get("/search?q=patron+photo")
+    assert results(page) == ["Posted a patron photo"]
+    assert "Member" not in BeautifulSoup(page.text, "html.parser").select_one(".search-hits .meta").text
+
+
+def test_sort_by_newest_and_votes(client, make_topic):
+    from datetime import timedelta
+
+    from benefit.models import utcnow
+
+    old = make_topic(title="Quiz night old", kind="mistake", vote_count=9, tags=())
+    old.created_at = utcnow() - timedelta(days=5)
+    db.session.commit()
+    make_topic(title="Quiz night new", kind="mistake", vote_count=1, tags=())
+    assert results(client.get("/search?q=quiz&sort=newest")) == ["Quiz night new", "Quiz night old"]
+    assert results(client.get("/search?q=quiz&sort=votes")) == ["Quiz night old", "Quiz night new"]
+
+
+def test_results_are_paginated(client, make_topic, app):
+    app.config["PER_PAGE"] = 3
+    for i in range(7):
+        make_topic(title=f"Mascot post {i}", body="Our mascot.")
+    first = client.get("/search?q=mascot")
+    assert len(results(first)) == 3 and "7 results" in first.text
+    third = client.get("/search?q=mascot&page=3")
+    assert len(results(third)) == 1
+    seen = set(results(first)) | set(results(client.get("/search?q=mascot&page=2"))) | set(results(third))
+    assert len(seen) == 7
+
+
+def test_hidden_pending_and_merged_topics_never_show(client, make_topic, make_user, login):
+    author = make_user()
+    make_topic(title="Zeppelin visible", body="zeppelin")
+    make_topic(title="Zeppelin hidden", body="zeppelin", state="hidden")
+    pending = make_topic(title="Zeppelin pending", body="zeppelin", state="pending", author=author)
+    target = make_topic(title="Zeppelin target", body="zeppelin")
+    make_topic(title="Zeppelin merged", body="zeppelin", merged_into_id=target.id)
+    assert sorted(results(client.get("/search?q=zeppelin"))) == ["Zeppelin target", "Zeppelin visible"]
+    login(author)
+    assert "Zeppelin pending" in results(client.get("/search?q=zeppelin"))
+    assert pending.state == "pending"
+
+
+def test_visibility_is_rechecked_while_the_index_lags(client, make_topic, app):
+    topic = make_topic(title="Lagging kraken", body="kraken")
+    app.extensions["benefit.search"].mode = "off"  # the index stops following the log
+    topic.state = "hidden"
+    db.session.commit()
+    page = client.get("/search?q=kraken")
+    assert results(page) == []
+    assert "no longer available" in page.text
+
+
+def test_reply_text_is_found_and_shown_as_the_snippet(client, make_topic, make_user, login):
+    topic = make_topic(title="Weekly schedule", body="When do you post?")
+    member = make_user()
+    login(member)
+    response = client.post(f"/t/{topic.id}/reply", data={"body": "We post on Tuesday with a gazebo photo."})
+    assert response.status_code == 302
+    page = client.get("/search?q=gazebo")
+    assert results(page) == ["Weekly schedule"]
+    assert "In a reply:" in page.text and "<mark>gazebo</mark>" in page.text
+
+
+def test_hidden_reply_text_is_never_shown(client, make_topic, make_user):
+    topic = make_topic(title="Budget talk", body="Money matters.")
+    reply = Reply(topic=topic, author=make_user(), body="secret walrus", body_html="<p>secret walrus</p>")
+    db.session.add(reply)
+    db.session.commit()
+    assert results(client.get("/search?q=walrus")) == ["Budget talk"]
+    reply.state = "hidden"
+    db.session.commit()
+    page = client.get("/search?q=walrus")
+    shown = BeautifulSoup(page.text, "html.parser").select_one("main").text
+    assert results(page) == [] and "secret" not in shown
+
+
+def test_snippets_escape_html_except_the_marks(client, make_topic, make_user):
+    make_topic(
+        title="<img src=x onerror=alert(1)> banner",
+        body='Try <script>alert("pwned")</script> and a banner <b>bold</b>.',
+    )
+    page = client.get("/search?q=banner")
+    assert results(page)
+    assert "<script>alert" not in page.text
+    assert "<img src=x" not in page.text
+    assert "<mark>banner</mark>" in page.text
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"unbalanced quote',
+        "AND",
+        "OR OR NOT",
+        "x" * 5000,
+        "*",
+        "a*",
+        "*tok",
+        "?",
+        "(((",
+        ")",
+        "[a TO z]",
+        "state:hidden",
+        "title:",
+        "platform:",
+        "kind:poem",
+        "^^^",
+        "\\",
+        "word~2",
+        "a" * 300 + "*",
+        " ".join(f"w{i}" for i in range(200)),
+    ],
+)
+def test_malformed_queries_never_fail(client, make_topic, q):
+    make_topic(title="Library week", body="A week of library posts.")
+    response = client.get("/search", query_string={"q": q})
+    assert response.status_code == 200
+
+
+def test_wildcards_are_bounded_but_useful(client, make_topic):
+    make_topic(title="Librarians on TikTok", body="Library life.")
+    assert results(client.get("/search?q=librar*")) == ["Librarians on TikTok"]
+    short = client.get("/search?q=l*")
+    assert results(short) == [] and "at least 2 letters" in short.text
+
+
+def test_empty_search_shows_the_form(client):
+    page = client.get("/search")
+    assert page.status_code == 200
+    assert BeautifulSoup(page.text, "html.parser").select_one("form[role=search] #q") is not None
+
+
+def test_search_box_is_on_every_page(client):
+    soup = BeautifulSoup(client.get("/").text, "html.parser")
+    assert soup.select_one("header form[role=search]")["action"] == "/search"
+
+
+def test_rollback_never_reaches_the_index(client, make_topic, make_user):
+    make_topic(title="Committed narwhal", body="narwhal")
+    db.session.add(
+        Topic(
+            kind="practice",
+            title="Rolled back narwhal",
+            slug="x",
+            body="narwhal",
+            body_html="<p>narwhal</p>",
+            author=make_user(),
+        )
+    )
+    db.session.flush()
+    db.session.rollback()
+    assert results(client.get("/search?q=narwhal")) == ["Committed narwhal"]
+    assert db.session.scalar(sa.select(sa.func.count(Topic.id))) == 1

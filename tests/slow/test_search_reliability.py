@@ -271,21 +271,28 @@ def test_sigkill_in_the_middle_of_a_batch_loses_and_repeats_nothing(app, make_us
     n = 600
     seed_topics(make_user, n)
     kills = 0
-    for _ in range(3):
+    watermarks = []
+    for attempt in range(3):
+        # Run 1 dies in its first batch, run 2 in its second, run 3 in its third.
         proc = processes.start("worker", "flask", "search", "worker", "--batch-size", "100", pipe=True)
         assert proc.stdout is not None
         deadline = time.monotonic() + 30
+        batches = 0
         while time.monotonic() < deadline:
             line = proc.stdout.readline()
             if not line:
                 break
             if "writing batch" in line:
-                time.sleep(random.uniform(0.0, 0.15))
-                os.killpg(proc.pid, signal.SIGKILL)
-                kills += 1
-                break
+                batches += 1
+                if batches == attempt + 1:
+                    time.sleep(random.uniform(0.0, 0.1))
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    kills += 1
+                    break
         proc.wait(timeout=10)
+        watermarks.append(SearchIndex(env["BENEFIT_SEARCH_INDEX_DIR"]).read_meta().watermark)
     assert kills == 3
+    assert watermarks == sorted(watermarks) and watermarks[-1] < n  # work was left to finish
 
     index = SearchIndex(env["BENEFIT_SEARCH_INDEX_DIR"])
     assert index.exists()

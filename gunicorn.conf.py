@@ -15,3 +15,10 @@ max_requests_jitter = 500
 accesslog = os.environ.get("BENEFIT_ACCESS_LOG") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("BENEFIT_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Open the search reader before the first request: a cold open costs 300-550 ms on 100k posts."""
+    service = getattr(worker.wsgi, "extensions", {}).get("benefit.search")
+    if service is not None:
+        service.warm()

@@ -76,8 +76,11 @@ class SearchService:
 
     def warm(self) -> None:
         """Open the searcher before the first query (gunicorn's post_worker_init calls this)."""
-        if self.index.exists():
-            self.index.warm()
+        try:
+            if self.index.exists():
+                self.index.warm()
+        except Exception:  # noqa: BLE001 - a cold searcher is slower, not broken
+            self.app.logger.exception("could not warm the search index")
 
 
 def register_search(app: Flask) -> None:

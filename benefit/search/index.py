@@ -483,6 +483,12 @@ class SearchIndex:
         return bounded
 
     def _bound_wildcard(self, node: Any, searcher: Any, result: SearchResult) -> Any:
+        if isinstance(node, query.Every):
+            # A bare * would walk every posting of every field: filters alone list everything.
+            msg = "A * alone matches everything: add a word, or use the filters to browse."
+            if msg not in result.notices:
+                result.notices.append(msg)
+            return query.NullQuery
         if not isinstance(node, (query.Prefix, query.Wildcard, query.FuzzyTerm, query.Regex)):
             return node
         pattern = str(node.text)
@@ -583,12 +589,17 @@ class SearchIndex:
 
     # -- snippets --------------------------------------------------------------------------
 
-    def snippet(self, text: str, terms: Iterable[str], *, chars: int = 220, top: int = 2) -> Markup:
-        """An escaped excerpt of `text` with the searched words in <mark>, or "" when none occur."""
+    def snippet(
+        self, text: str, terms: Iterable[str], *, chars: int = 220, top: int = 2, whole: bool = False
+    ) -> Markup:
+        """An escaped excerpt of `text` (all of it if `whole`) with the searched words in <mark>,
+        or "" when none occur."""
         termset = frozenset(terms)
         if not text or not termset:
             return Markup("")
-        fragmenter = highlight.ContextFragmenter(maxchars=chars, surround=70)
+        fragmenter: Any = (
+            highlight.WholeFragmenter() if whole else highlight.ContextFragmenter(maxchars=chars, surround=70)
+        )
         out = highlight.highlight(text[:100_000], termset, ANALYZER, fragmenter, _MarkFormatter(), top=top)
         return Markup(out)  # noqa: S704 - every character of the text went through escape()
 

@@ -93,8 +93,7 @@ def _hits(topics: list[Topic], terms: frozenset[str]) -> list[Hit]:
         hits.append(
             Hit(
                 topic=topic,
-                title=index.snippet(topic.title, terms, chars=len(topic.title) + 1, top=1)
-                or escape(topic.title),
+                title=index.snippet(topic.title, terms, whole=True) or escape(topic.title),
                 snippet=snippet,
                 in_replies=False,
             )

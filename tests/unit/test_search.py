@@ -272,3 +272,30 @@ def test_cli_status_rebuild_reconcile_and_worker_once(app, runner, make_topic):
     assert pruned.exit_code == 0 and "Deleted" in pruned.output
     assert db.session.scalar(sa.select(sa.func.count(SearchChange.id))) == 1  # the newest stays
 
+
+
+def test_the_worker_rebuilds_when_the_database_is_not_the_one_it_indexed(app, make_topic):
+    import threading
+    import time
+
+    stop_following(app)
+    make_topic(title="Old database yak")
+    index = index_of(app)
+    apply_pending(index, db.engine)
+    # A restored or recreated database: same index, a change log that starts again.
+    db.session.execute(sa.delete(SearchChange))
+    db.session.execute(sa.delete(Topic))
+    db.session.commit()
+    fresh = make_topic(title="New database yak")
+    worker = app.extensions["benefit.search"].make_worker(poll=0.05, say=lambda message: None)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while index.ids_for("yak") != [fresh.id] and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop.set()
+        worker.wake.set()
+        thread.join(timeout=10)
+    assert index.ids_for("yak") == [fresh.id]

@@ -220,6 +220,13 @@ def test_wildcards_are_bounded_but_useful(client, make_topic):
     assert results(short) == [] and "at least 2 letters" in short.text
 
 
+def test_a_lone_star_explains_itself_and_filters_alone_browse(client, make_topic):
+    make_topic(title="Star topic", tags=("tiktok",))
+    star = client.get("/search?q=*")
+    assert results(star) == [] and "alone matches everything" in star.text
+    assert results(client.get("/search?q=platform:tiktok")) == ["Star topic"]
+
+
 def test_empty_search_shows_the_form(client):
     page = client.get("/search")
     assert page.status_code == 200

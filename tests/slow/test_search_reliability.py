@@ -90,10 +90,9 @@ class Processes:
         self.running.append(proc)
         return proc
 
-    def flask(self, *args: str, timeout: float = 60) -> str:
-        done = subprocess.run(
-            [str(BIN / "flask"), *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout
-        )
+    def flask(self, *args: str, limit: float = 60) -> str:
+        command = [str(BIN / "flask"), *args]
+        done = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=limit)
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
@@ -131,7 +130,8 @@ class Browser:
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        cookies = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        self.opener = urllib.request.build_opener(cookies)
 
     def get(self, path: str) -> str:
         with self.opener.open(self.base + path, timeout=20) as response:
@@ -261,7 +261,8 @@ def seed_topics(make_user, n: int) -> None:
             author=authors[i % 3],
         )
         db.session.add(topic)
-        db.session.add(Reply(topic=topic, author=authors[(i + 1) % 3], body=filler, body_html=f"<p>{filler}</p>"))
+        replier = authors[(i + 1) % 3]
+        db.session.add(Reply(topic=topic, author=replier, body=filler, body_html=f"<p>{filler}</p>"))
         if i % 100 == 99:
             db.session.commit()
     db.session.commit()
@@ -329,4 +330,3 @@ def test_reconcile_repairs_changes_made_behind_the_apps_back(app, make_topic, pr
     wait_for(lambda: index.ids_for("after3word") == [ids[3]], 30, "the worker to apply the repair")
     assert index.ids_for("before3word") == []
     assert processes.flask("search", "reconcile").count("0 queued") == 1
-

@@ -162,9 +162,11 @@ def apply_pending(search_index: SearchIndex, engine: sa.Engine, *, batch_size: i
     total = 0
     while True:
         report = apply_batch(search_index, engine, batch_size=batch_size)
-        if report is None or report.changes == 0:
+        if report is None:
             return total
         total += report.changes
+        if report.changes < batch_size:  # the log is drained: no need to open the writer again
+            return total
 
 
 def _snapshot_meta(session: Session) -> IndexMeta:

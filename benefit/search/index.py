@@ -43,6 +43,8 @@ WILDCARD_MIN_PREFIX = 2
 WILDCARD_MAX_TERMS = 40
 WILDCARD_MAX_SCAN = 2_000
 MAX_QUERY_TERMS = 24
+# Snippets re-analyse the row's text; past this many characters a match is not worth the time.
+SNIPPET_SCAN_CHARS = 8_000
 
 
 def make_schema() -> Schema:
@@ -600,7 +602,8 @@ class SearchIndex:
         fragmenter: Any = (
             highlight.WholeFragmenter() if whole else highlight.ContextFragmenter(maxchars=chars, surround=70)
         )
-        out = highlight.highlight(text[:100_000], termset, ANALYZER, fragmenter, _MarkFormatter(), top=top)
+        scanned = text[:SNIPPET_SCAN_CHARS]
+        out = highlight.highlight(scanned, termset, ANALYZER, fragmenter, _MarkFormatter(), top=top)
         return Markup(out)  # noqa: S704 - every character of the text went through escape()
 
     @staticmethod

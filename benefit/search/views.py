@@ -107,7 +107,7 @@ def _hits(topics: list[Topic], terms: frozenset[str]) -> list[Hit]:
             sa.select(Reply.topic_id, Reply.body_html)
             .where(Reply.topic_id.in_(need_replies), permissions.reply_visibility(current_user))
             .order_by(Reply.topic_id, Reply.id)
-            .limit(50 * len(need_replies))
+            .limit(20 * len(need_replies))
         )
         for topic_id, body_html in rows:
             if topic_id not in found:

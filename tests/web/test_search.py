@@ -63,6 +63,13 @@ def test_stemming_matches_other_forms_of_a_word(client, make_topic):
     assert results(client.get("/search?q=runs")) == ["Running a library account"]
 
 
+def test_a_phrase_matches_words_in_that_order(client, make_topic):
+    make_topic(title="Story time online", body="We stream story time.")
+    make_topic(title="Time for a story", body="Any time, any story.")
+    assert results(client.get('/search?q="story time"')) == ["Story time online"]
+    assert len(results(client.get("/search?q=story time"))) == 2
+
+
 def test_facet_link_narrows_the_search(client, make_topic):
     make_topic(title="Captions everywhere", body="Alt text and captions.", tags=("instagram",))
     make_topic(title="Captions on video", body="Captions for every video.", tags=("youtube",))

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
+from flask import Flask
 
 from benefit import create_app
 from benefit.digests.send import send_digests
@@ -254,9 +255,12 @@ def test_two_senders_at_once_send_each_subscriber_exactly_one_digest(app, app_co
     start = threading.Barrier(2)
     reports, errors = [], []
 
-    def sender() -> None:
-        # Its own app, engine and session, as a second cron job would have.
-        other = create_app(app_config)
+    # Each sender has its own app, engine and session, as a second cron job would have. The apps
+    # are built here, one after the other: compiling URL rules in two threads at once trips a
+    # CPython 3.11 bug in ast ("recursion depth mismatch"), which is not what this test is about.
+    apps = [create_app(app_config) for _ in range(2)]
+
+    def sender(other: Flask) -> None:
         try:
             with other.app_context():
                 start.wait(timeout=10)
@@ -266,7 +270,7 @@ def test_two_senders_at_once_send_each_subscriber_exactly_one_digest(app, app_co
         except Exception as exc:  # reported below, on the test's thread
             errors.append(exc)
 
-    threads = [threading.Thread(target=sender) for _ in range(2)]
+    threads = [threading.Thread(target=sender, args=(other,)) for other in apps]
     for t in threads:
         t.start()
     for t in threads:

@@ -85,6 +85,8 @@ def register_blueprints(app: Flask) -> None:
     from benefit.feeds import bp as feeds_bp
     from benefit.forum import bp as forum_bp
     from benefit.mistakes import bp as mistakes_bp
+    from benefit.moderation import bp as moderation_bp
+    from benefit.moderation import posts_bp
     from benefit.pages import bp as pages_bp
     from benefit.profile import bp as profile_bp
     from benefit.search import bp as search_bp
@@ -103,6 +105,8 @@ def register_blueprints(app: Flask) -> None:
     )
     app.register_blueprint(social_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(posts_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "PER_PAGE": 20,
     "REPLIES_PER_PAGE": 25,
     # Posts by members with fewer approved posts than this wait in the review queue.
-    "REVIEW_FIRST_POSTS": 0,
+    "REVIEW_FIRST_POSTS": 1,
     # Distinct members flagging a post before it is hidden pending review.
     "FLAG_HIDE_THRESHOLD": 3,
     "REQUIRE_EMAIL_CONFIRMATION": True,

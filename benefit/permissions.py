@@ -12,6 +12,8 @@ from benefit.models import Reply, Topic, User, utcnow
 
 # current_user: a User, or Flask-Login's anonymous user (a proxy either way).
 AnyUser: TypeAlias = Any
+# Authors still see their own posts in these states, with the moderator's note.
+AUTHOR_SEES = ("pending", "rejected", "hidden")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -41,7 +43,7 @@ def topic_visibility(user: AnyUser) -> sa.ColumnElement[bool]:
         return Topic.merged_into_id.is_(None)
     clause: sa.ColumnElement[bool] = Topic.state == "published"
     if member is not None:
-        clause = sa.or_(clause, sa.and_(Topic.author_id == member.id, Topic.state == "pending"))
+        clause = sa.or_(clause, sa.and_(Topic.author_id == member.id, Topic.state.in_(AUTHOR_SEES)))
     return sa.and_(clause, Topic.merged_into_id.is_(None))
 
 
@@ -51,7 +53,7 @@ def reply_visibility(user: AnyUser) -> sa.ColumnElement[bool]:
         return sa.true()
     clause: sa.ColumnElement[bool] = Reply.state == "published"
     if member is not None:
-        clause = sa.or_(clause, sa.and_(Reply.author_id == member.id, Reply.state == "pending"))
+        clause = sa.or_(clause, sa.and_(Reply.author_id == member.id, Reply.state.in_(AUTHOR_SEES)))
     return clause
 
 
@@ -61,7 +63,7 @@ def can_view_topic(user: AnyUser, topic: Topic) -> bool:
         return True
     if topic.state == "published":
         return True
-    return member is not None and topic.author_id == member.id and topic.state == "pending"
+    return member is not None and topic.author_id == member.id and topic.state in AUTHOR_SEES
 
 
 def can_view_reply(user: AnyUser, reply: Reply) -> bool:
@@ -70,7 +72,7 @@ def can_view_reply(user: AnyUser, reply: Reply) -> bool:
         return True
     if reply.state == "published":
         return True
-    return member is not None and reply.author_id == member.id and reply.state == "pending"
+    return member is not None and reply.author_id == member.id and reply.state in AUTHOR_SEES
 
 
 def can_participate(user: AnyUser) -> bool:

@@ -23,6 +23,7 @@ from benefit.models import (
 )
 from benefit.services import social
 from benefit.services.errors import NotAllowed, NotFound, ServiceError, Suspended, TopicLocked
+from benefit.services.moderation import record_moderator_edit
 from benefit.services.tags import resolve_tags
 
 
@@ -158,6 +159,7 @@ def edit_topic(editor: User, topic: Topic, draft: TopicDraft) -> Topic:
         topic.updated_at = utcnow()
     # Members newly mentioned by the edit hear of it; the others were told already.
     social.announce_topic(topic, mentioned)
+    record_moderator_edit(editor, topic)
     db.session.commit()
     return topic
 
@@ -197,5 +199,6 @@ def edit_reply(editor: User, reply: Reply, body: str) -> Reply:
         reply.updated_at = utcnow()
         # Only members newly mentioned by the edit hear of it; followers heard of the reply already.
         social.announce_reply(reply, mentioned, include_followers=False)
+        record_moderator_edit(editor, reply)
     db.session.commit()
     return reply

@@ -1,0 +1,85 @@
+"""Moderation forms: shape only."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from benefit.forms_util import choices
+from benefit.models import FLAG_REASONS, KINDS, MISTAKE_CATEGORIES, TAG_KINDS
+
+
+class ReasonForm(FlaskForm):
+    """Reject, hide, restore: a reason the author (or the audit log) will read."""
+
+    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+
+
+class MoveForm(FlaskForm):
+    kind = RadioField("Move to", choices=choices(KINDS.items()), validators=[InputRequired()])
+    category = SelectField(
+        "Mistake category",
+        choices=choices([("", "Choose…"), *MISTAKE_CATEGORIES.items()]),
+        validators=[Optional()],
+        description="Needed when moving to the mistakes.",
+    )
+    reason = StringField("Reason (for the audit log)", validators=[Optional(), Length(max=500)])
+
+
+class ResolveFlagsForm(FlaskForm):
+    decision = RadioField(
+        "Decision",
+        choices=choices([("agree", "Agree: hide the post"), ("disagree", "Disagree: dismiss the flags")]),
+        validators=[InputRequired()],
+    )
+    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+
+
+class TagForm(FlaskForm):
+    kind = SelectField("Kind", choices=choices(TAG_KINDS.items()), validators=[InputRequired()])
+    name = StringField("Name", validators=[InputRequired(), Length(max=60)])
+    slug = StringField(
+        "Slug",
+        validators=[Optional(), Length(max=40)],
+        description="Used in addresses (/tags/slug). Left empty, it is made from the name.",
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+
+
+class TagEditForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=60)])
+    slug = StringField(
+        "Slug",
+        validators=[InputRequired(), Length(max=40)],
+        description="Changing it keeps the old slug as a synonym, so old links redirect.",
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+
+
+class MergeTagForm(FlaskForm):
+    target = SelectField("Merge into", validators=[InputRequired()])
+
+
+class SuspendForm(FlaskForm):
+    until = DateField(
+        "Suspended until (end of that day, UTC)", validators=[InputRequired()], description="YYYY-MM-DD"
+    )
+    reason = StringField("Reason (the member sees it)", validators=[InputRequired(), Length(max=500)])
+
+
+class RoleForm(FlaskForm):
+    role = RadioField(
+        "Role",
+        choices=choices([("member", "Member"), ("moderator", "Moderator")]),
+        validators=[InputRequired()],
+    )
+
+
+class FlagForm(FlaskForm):
+    reason = RadioField("What is wrong?", choices=choices(FLAG_REASONS.items()), validators=[InputRequired()])
+    note = TextAreaField(
+        "Note for the moderators",
+        validators=[Optional(), Length(max=500)],
+        description="Required when you choose “Something else”.",
+    )

@@ -19,7 +19,6 @@ from benefit.models import (
     TagFollow,
     TagSynonym,
     Topic,
-    User,
     utcnow,
 )
 from tests.factories import PASSWORD

@@ -38,7 +38,7 @@ class ResolveFlagsForm(FlaskForm):
 
 class TagForm(FlaskForm):
     kind = SelectField("Kind", choices=choices(TAG_KINDS.items()), validators=[InputRequired()])
-    name = StringField("Name", validators=[InputRequired(), Length(max=60)])
+    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
     slug = StringField(
         "Slug",
         validators=[Optional(), Length(max=40)],
@@ -48,7 +48,7 @@ class TagForm(FlaskForm):
 
 
 class TagEditForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=60)])
+    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
     slug = StringField(
         "Slug",
         validators=[InputRequired(), Length(max=40)],

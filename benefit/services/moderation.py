@@ -369,7 +369,7 @@ def create_tag(moderator: User, kind: str, slug: str, name: str, description: st
     slug = _tag_slug(slug or name)
     if _slug_taken(slug):
         raise Conflict(f"“{slug}” is already a tag or a synonym.", field="slug")
-    tag = Tag(kind=kind, slug=slug, name=name[:60], description=description.strip())
+    tag = Tag(kind=kind, slug=slug, name=name[:120], description=description.strip())
     db.session.add(tag)
     db.session.flush()
     audit.record(moderator, "tag_create", target_kind="tag", target_id=tag.id, slug=slug, kind=kind)
@@ -397,7 +397,7 @@ def update_tag(moderator: User, tag: Tag, slug: str, name: str, description: str
         tag.slug = slug
     if name != tag.name:
         changes["name"] = [tag.name, name]
-        tag.name = name[:60]
+        tag.name = name[:120]
     if description.strip() != tag.description:
         changes["description"] = True
         tag.description = description.strip()

@@ -98,11 +98,16 @@ def test_moderation_actions_need_a_csrf_token(app_config, make_user, make_topic)
     topic = make_topic()
     moderator = make_user(role="moderator")
     app = create_app(dict(app_config, WTF_CSRF_ENABLED=True))
-    client = app.test_client()
-    page = client.get("/auth/login").text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    client.post("/auth/login", data={"login": moderator.username, "password": PASSWORD, "csrf_token": token})
-    response = client.post(f"/moderation/topic/{topic.id}/lock", data={})
-    assert response.status_code == 400
+    try:
+        client = app.test_client()
+        page = client.get("/auth/login").text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        login = {"login": moderator.username, "password": PASSWORD, "csrf_token": token}
+        assert client.post("/auth/login", data=login).status_code == 302
+        response = client.post(f"/moderation/topic/{topic.id}/lock", data={})
+        assert response.status_code == 400
+    finally:
+        with app.app_context():  # this second app has its own connection pool
+            db.engine.dispose()
     db.session.refresh(topic)
     assert not topic.is_locked

@@ -59,9 +59,9 @@ RATE_LIMITS: dict[str, str] = {
     "forum.edit_reply": "30/hour",
     # VOTE_RATE_LIMIT in the config, when set, takes the place of this entry.
     "mistakes.vote": "30/minute;500/day",
-    "moderation.flag": "20/hour",
-    "moderation.flag_topic": "20/hour",
-    "moderation.flag_reply": "20/hour",
+    # Flag forms live on the small "posts" blueprint: members use them, unlike /moderation.
+    "posts.flag_topic": "20/hour",
+    "posts.flag_reply": "20/hour",
     "digest.subscribe": "5/minute;30/hour",
     "account.change_password": "10/hour",
     "account.delete": "10/hour",

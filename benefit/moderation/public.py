@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from benefit import permissions
-from benefit.extensions import db, limiter
+from benefit.extensions import db
 from benefit.forms_util import apply_service_error
 from benefit.forum.views import reply_url
 from benefit.models import KIND_PLURALS, Reply, Topic
@@ -73,14 +73,12 @@ def _flag(post: Topic | Reply) -> str | Response:
 
 
 @bp.route("/t/<int:topic_id>/flag", methods=["GET", "POST"])
-@limiter.limit("30 per hour", methods=["POST"])
 @login_required
 def flag_topic(topic_id: int) -> str | Response:
     return _flag(_visible_topic(topic_id))
 
 
 @bp.route("/r/<int:reply_id>/flag", methods=["GET", "POST"])
-@limiter.limit("30 per hour", methods=["POST"])
 @login_required
 def flag_reply(reply_id: int) -> str | Response:
     return _flag(_visible_reply(reply_id))

@@ -28,7 +28,7 @@ from benefit.models import (
     user_platform,
     utcnow,
 )
-from benefit.services import audit
+from benefit.services import audit, social
 from benefit.services.errors import Conflict, NotAllowed, NotFound, ServiceError
 from benefit.services.notifications import notify
 
@@ -100,6 +100,14 @@ def _tell_author(moderator: User | None, post: Post, action: str, message: str) 
     )
 
 
+def _announce(post: Post) -> None:
+    """The mentions and follower notifications held back while the post was not published."""
+    if isinstance(post, Topic):
+        social.announce_topic(post)
+    else:
+        social.announce_reply(post)
+
+
 def _describe(post: Post) -> str:
     if isinstance(post, Topic):
         return f"your post “{post.title[:120]}”"
@@ -137,6 +145,7 @@ def approve_post(moderator: User, post: Post) -> Post:
         post.topic.last_activity_at = utcnow()
     else:
         post.last_activity_at = utcnow()
+    _announce(post)
     _tell_author(moderator, post, "approve", f"A moderator approved {_describe(post)}.")
     audit.record(moderator, "approve", target_kind=post_kind(post), target_id=post.id)
     db.session.commit()
@@ -190,6 +199,7 @@ def restore_post(moderator: User, post: Post, reason: str = "") -> Post:
         raise Conflict("Only hidden or rejected posts can be restored.")
     previous = post.state
     _set_state(post, "published", None)
+    _announce(post)
     flags = _resolve_open_flags(moderator, post, "dismissed")
     audit.record(
         moderator,

@@ -130,13 +130,16 @@ def test_approving_a_reply_counts_it_on_the_topic(client_for, make_user, moderat
     reply = db.session.scalar(sa.select(Reply))
     db.session.refresh(topic)
     assert reply.state == "pending" and topic.reply_count == 0
+    # Held back: the topic's author hears of the reply only once it is approved.
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
     before = topic.last_activity_at
     client_for(moderator).post(f"/moderation/reply/{reply.id}/approve")
     db.session.refresh(topic)
     db.session.refresh(reply)
     assert reply.state == "published" and topic.reply_count == 1
     assert topic.last_activity_at >= before
-    assert db.session.scalar(sa.select(Notification.reply_id)) == reply.id
+    notes = {(n.user_id, n.kind, n.reply_id) for n in db.session.scalars(sa.select(Notification))}
+    assert notes == {(newcomer.id, "moderation", reply.id), (topic.author_id, "reply", reply.id)}
 
 
 def test_three_members_flag_a_reply_and_it_is_hidden_until_reviewed(

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 from flask import g
 
 from benefit.extensions import db
@@ -15,6 +16,7 @@ from benefit.models import (
     Flag,
     Notification,
     Reply,
+    SearchChange,
     Tag,
     TagFollow,
     TagSynonym,
@@ -467,3 +469,29 @@ def test_every_step_appears_in_the_filterable_audit_log(
     # Read-only: nothing edits or deletes an entry.
     assert mod.post("/moderation/audit").status_code == 405
     assert mod.delete("/moderation/audit").status_code == 405
+
+
+def search_titles(client, q):
+    soup = BeautifulSoup(client.get("/search", query_string={"q": q}).text, "html.parser")
+    return [h.get_text(" ", strip=True) for h in soup.select(".search-hits .topic-title")]
+
+
+def test_hiding_restoring_and_merging_tags_reach_search_at_once(client_for, make_user, moderator, make_topic):
+    topic = make_topic(title="Zeppelin story time", body="zeppelin", tags=("instagram",))
+    reader = client_for(make_user())
+    assert search_titles(reader, "zeppelin") == ["Zeppelin story time"]
+    mod = client_for(moderator)
+    logged = db.session.scalar(sa.select(sa.func.max(SearchChange.id))) or 0
+    mod.post(f"/moderation/topic/{topic.id}/hide", data={"reason": "Checking the photos."})
+    changes = db.session.execute(
+        sa.select(SearchChange.entity_kind, SearchChange.entity_id).where(SearchChange.id > logged)
+    ).all()
+    assert ("topic", topic.id) in {tuple(c) for c in changes}
+    assert search_titles(reader, "zeppelin") == []
+    mod.post(f"/moderation/topic/{topic.id}/restore")
+    assert search_titles(reader, "zeppelin") == ["Zeppelin story time"]
+    # Retagged by a merge: found under the tag it was merged into.
+    instagram = db.session.scalar(sa.select(Tag).where(Tag.slug == "instagram"))
+    facebook = db.session.scalar(sa.select(Tag).where(Tag.slug == "facebook"))
+    mod.post(f"/moderation/tags/{instagram.id}/merge", data={"merge-target": str(facebook.id)})
+    assert search_titles(reader, "zeppelin platform:facebook") == ["Zeppelin story time"]

@@ -43,8 +43,15 @@ class TopicDraft:
     is_anonymous: bool = False
 
 
+# Words used as actions under /t/<id>/…: a slug equal to one would never reach the topic.
+RESERVED_SLUGS = frozenset(
+    "bookmark edit flag follow history merge outdated reply unbookmark unfollow vote".split()
+)
+
+
 def make_slug(title: str) -> str:
-    return slugify(title, max_length=80, word_boundary=True) or "topic"
+    slug = slugify(title, max_length=80, word_boundary=True) or "topic"
+    return f"{slug}-topic" if slug in RESERVED_SLUGS else slug
 
 
 def check_can_post(user: User) -> None:

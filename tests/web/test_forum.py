@@ -229,3 +229,11 @@ def test_markdown_is_sanitised(client, make_user, login, taxonomy):
     topic = db.session.scalar(sa.select(Topic))
     assert "<script" not in topic.body_html and 'href="javascript' not in topic.body_html
     assert 'rel="nofollow ugc noopener"' in topic.body_html
+
+
+def test_a_title_that_is_an_action_word_still_opens_its_topic(client, make_user, login, taxonomy):
+    login(make_user())
+    response = post_practice(client, title="History")
+    assert response.status_code == 302
+    page = client.get(response.location)
+    assert page.status_code == 200 and "<h1" in page.text and "History" in page.text

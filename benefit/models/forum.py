@@ -102,6 +102,8 @@ class Topic(db.Model):  # type: ignore[name-defined,misc]
         sa.Index("ix_topic_state_created", "state", "created_at"),
         # Counting a list (the pager) from the index alone, without reading the wide rows.
         sa.Index("ix_topic_kind_visibility", "kind", "state", "merged_into_id", "author_id"),
+        # Counting a tag's topics (tag pages, list filters) by id without reading the wide rows.
+        sa.Index("ix_topic_id_visibility", "id", "kind", "state", "merged_into_id", "author_id"),
         # Featured and pinned topics for the home page: a handful of rows.
         sa.Index(
             "ix_topic_highlighted",

@@ -51,7 +51,8 @@ def main() -> None:
     walls.sort()
     # The fastest run is the best estimate of the uncontended cost on a busy machine.
     print(
-        f"{args.path}: min {walls[0]:.1f} ms, median {walls[len(walls) // 2]:.1f} ms, {cpu:.1f} ms CPU per request"
+        f"{args.path}: min {walls[0]:.1f} ms, median {walls[len(walls) // 2]:.1f} ms, "
+        f"{cpu:.1f} ms CPU per request"
     )
 
     profiler = Profiler(interval=0.0005)

@@ -231,18 +231,27 @@ def build_search_index(env: dict[str, str], workdir: Path) -> float | None:
     probe = create_app({"DATABASE_URL": env["BENEFIT_DATABASE_URL"]})
     if "search" not in probe.cli.commands:  # type: ignore[attr-defined]
         return None
+    flask = str(Path(sys.executable).parent / "flask")
     t = time.perf_counter()
     with open(workdir / "search-rebuild.log", "wb") as log:
-        subprocess.run(
-            [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "search", "rebuild"],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            check=True,
-            timeout=1200,
-        )
+        # Two indexing processes, one segment each: half the time of one (DESIGN.md §3).
+        for options in (["--procs", "2", "--multisegment"], []):
+            done = subprocess.run(
+                [flask, "--app", "wsgi", "search", "rebuild", *options],
+                cwd=ROOT,
+                env={**os.environ, **env},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=False,
+                timeout=1200,
+            )
+            if done.returncode == 0:
+                break
+            if done.returncode != 2:  # 2: click's usage error, these options do not exist
+                raise RuntimeError(f"flask search rebuild failed; see {workdir / 'search-rebuild.log'}")
+        else:
+            raise RuntimeError(f"flask search rebuild failed; see {workdir / 'search-rebuild.log'}")
     return time.perf_counter() - t
 
 
@@ -517,7 +526,9 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             digest = None  # type: ignore[assignment]
         if digest is not None and digest.available():
-            result["digest"] = digest.run(url, workdir)
+            subscribers = max(100, round(digest.SUBSCRIBERS * args.scale))
+            print(f"\nWeekly digest to {subscribers} subscribers through an SMTP sink on loopback…")
+            result["digest"] = digest.run(url, workdir, subscribers)
 
     result["scenarios"] = rows
     result["memory"] = memory

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from benefit.extensions import db
 from benefit.models import Tag, Topic, User, Vote, topic_tag, utcnow
@@ -38,13 +40,13 @@ class TopicFilter:
 
 
 # Lists never show the texts: leaving them out halves the time spent loading rows (bench/).
-LIST_OPTIONS = (
-    selectinload(Topic.tags),
+TEXT_DEFERRED = (
     defer(Topic.body),
     defer(Topic.body_html),
     defer(Topic.how_to_avoid),
     defer(Topic.how_to_avoid_html),
 )
+LIST_OPTIONS = (selectinload(Topic.tags), *TEXT_DEFERRED)
 
 
 def _has_tag(tag: Tag) -> sa.ColumnElement[bool]:
@@ -58,7 +60,7 @@ def _has_platform() -> sa.ColumnElement[bool]:
     )
 
 
-def topic_select(user: AnyUser, f: TopicFilter) -> sa.Select[tuple[Topic]]:
+def topic_select(user: AnyUser, f: TopicFilter, *, with_tags: bool = True) -> sa.Select[tuple[Topic]]:
     stmt = sa.select(Topic).where(topic_visibility(user))
     if f.kind:
         stmt = stmt.where(Topic.kind == f.kind)
@@ -97,10 +99,10 @@ def topic_select(user: AnyUser, f: TopicFilter) -> sa.Select[tuple[Topic]]:
         order += [Topic.created_at.desc(), Topic.id.desc()]
     else:
         order += [Topic.last_activity_at.desc(), Topic.id.desc()]
-    stmt = stmt.order_by(*order).options(*LIST_OPTIONS)
+    stmt = stmt.order_by(*order).options(*(LIST_OPTIONS if with_tags else TEXT_DEFERRED))
     if f.kind == "mistake":
         # Every mistake in a list shows the practices that avoid it: one more statement per page.
-        stmt = stmt.options(selectinload(Topic.avoided_by))
+        stmt = stmt.options(selectinload(Topic.avoided_by).options(*TEXT_DEFERRED))
     return stmt
 
 
@@ -108,20 +110,38 @@ def paginate_topics(user: AnyUser, f: TopicFilter, page: int, per_page: int) -> 
     return db.paginate(topic_select(user, f), page=page, per_page=per_page, error_out=False)
 
 
-def latest(user: AnyUser, kind: str | None, sort: str, limit: int) -> list[Topic]:
-    stmt = topic_select(user, TopicFilter(kind=kind, sort=sort)).limit(limit)
+def latest(user: AnyUser, kind: str | None, sort: str, limit: int, *, with_tags: bool = True) -> list[Topic]:
+    stmt = topic_select(user, TopicFilter(kind=kind, sort=sort), with_tags=with_tags).limit(limit)
     return list(db.session.scalars(stmt))
 
 
-def featured(user: AnyUser, limit: int = 6) -> list[Topic]:
+def featured(user: AnyUser, limit: int = 6, *, with_tags: bool = True) -> list[Topic]:
     stmt = (
         sa.select(Topic)
         .where(topic_visibility(user), sa.or_(Topic.is_featured, Topic.is_pinned))
         .order_by(Topic.is_featured.desc(), Topic.last_activity_at.desc())
-        .options(*LIST_OPTIONS)
+        .options(*(LIST_OPTIONS if with_tags else TEXT_DEFERRED))
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+def load_tags(topics: Iterable[Topic]) -> None:
+    """The tags of many topics from several lists in one statement (the home page: 4 lists, 1 query)."""
+    by_id = {topic.id: topic for topic in topics}
+    if not by_id:
+        return
+    found: dict[int, list[Tag]] = {topic_id: [] for topic_id in by_id}
+    rows = db.session.execute(
+        sa.select(topic_tag.c.topic_id, Tag)
+        .join(Tag, Tag.id == topic_tag.c.tag_id)
+        .where(topic_tag.c.topic_id.in_(by_id))
+        .order_by(Tag.kind, Tag.name)  # Topic.tags' own order
+    )
+    for topic_id, tag in rows:
+        found[topic_id].append(tag)
+    for topic_id, topic in by_id.items():
+        set_committed_value(topic, "tags", found[topic_id])
 
 
 def tag_counts() -> list[tuple[Tag, int]]:

@@ -45,7 +45,8 @@ NOTES = [
     "mid-run (the memory figure is then after the whole load)",
     "BENEFIT_RATELIMIT_ENABLED=false: rate limits on voting and posting are off for the benchmark",
     "BENEFIT_REPLIES_PER_PAGE=50: the topic page renders all 50 replies of its topic",
-    "wrk: 4 threads x 1 connection each, keep-alive; every scenario warmed up before it is measured",
+    "wrk: 4 threads x 1 connection each (sync workers close each connection after its response); "
+    "every scenario warmed up before it is measured",
 ]
 
 
@@ -115,7 +116,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("practices", "list /practices", 25, lambda c: Requests.gets(_list_paths("practices", c))),
     Scenario("discussions", "list /discussions", 25, lambda c: Requests.gets(_list_paths("discussions", c))),
     Scenario("mistakes", "list /mistakes", 25, lambda c: Requests.gets(_list_paths("mistakes", c))),
-    Scenario("tag", "tag /tags/<slug>", 25, lambda c: Requests.gets([f"/tags/{s}" for s in c.tags])),
+    Scenario("tag", "tag page (all 53 tags)", 25, lambda c: Requests.gets([f"/tags/{s}" for s in c.tags])),
     Scenario(
         "topic",
         "topic, 50 replies",

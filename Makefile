@@ -4,6 +4,8 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask
 export FLASK_APP := wsgi.py
 PYTEST_ARGS ?=
+BENCH_SCALE ?= 1
+BENCH_DURATION ?= 15
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-sqlite test-postgresql test-e2e lint fmt typecheck security migrate check bench clean
@@ -51,6 +53,12 @@ migrate: install ## generate a migration from model changes: make migrate m="wha
 	$(FLASK) db migrate -m "$(m)"
 
 check: lint typecheck test ## everything CI runs
+
+bench: install ## load 100k posts into PostgreSQL, drive gunicorn with wrk, print the table (BENCH_SCALE=0.1: quick)
+	@command -v wrk >/dev/null || { test "$$(id -u)" = 0 && apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| { echo "wrk is needed: apt-get install wrk"; exit 2; }
+	$(PY) -m pip install -q --group bench
+	$(PY) -m bench.run --scale $(BENCH_SCALE) --duration $(BENCH_DURATION)
 
 clean: ## remove the virtualenv and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

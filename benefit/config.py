@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "SITE_URL": "http://127.0.0.1:5000",
     "PER_PAGE": 20,
     "REPLIES_PER_PAGE": 25,
+    # Tag counts (home page, /tags) are kept this long per process; 0 counts on every request.
+    "TAG_COUNTS_CACHE_SECONDS": 60,
     # Posts by members with fewer approved posts than this wait in the review queue.
     "REVIEW_FIRST_POSTS": 1,
     # Distinct members flagging a post before it is hidden pending review.

@@ -91,8 +91,19 @@ def run_migrations_online():
             return "sa.DateTime(timezone=True)"
         return False
 
+    def include_object(obj, name, type_, reflected, compare_to):
+        # Indexes with a per-column sort order (`col DESC`) cannot be compared on SQLite, whose
+        # reflection drops the order: models mark them info={"compare": False}; their migration
+        # is the reference.
+        if type_ != "index":
+            return True
+        return obj.info.get("compare", True) and (
+            compare_to is None or compare_to.info.get("compare", True)
+        )
+
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -7,7 +7,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from benefit import permissions
@@ -21,6 +20,7 @@ from benefit.forum.queries import (
     all_tags,
     featured,
     latest,
+    load_tags,
     paginate_topics,
     tag_counts,
 )
@@ -48,12 +48,17 @@ def page_arg() -> int:
 @bp.route("/")
 def home() -> str:
     user = current_user
+    lists = {
+        "featured": featured(user, with_tags=False),
+        "practices": latest(user, "practice", "newest", 6, with_tags=False),
+        "mistakes": latest(user, "mistake", "votes", 6, with_tags=False),
+        "discussions": latest(user, "discussion", "activity", 6, with_tags=False),
+    }
+    # One statement for the tags of all four lists rather than one per list.
+    load_tags(topic for topics in lists.values() for topic in topics)
     return render_template(
         "forum/home.html",
-        featured=featured(user),
-        practices=latest(user, "practice", "newest", 6),
-        mistakes=latest(user, "mistake", "votes", 6),
-        discussions=latest(user, "discussion", "activity", 6),
+        **lists,
         tags=[(t, n) for t, n in tag_counts() if n][:24],
     )
 
@@ -346,6 +351,4 @@ def tag(slug: str) -> str | Response:
 
 def preload_tags(topics: list[Topic]) -> None:
     """Load the tags of many topics in one statement (for lists built elsewhere)."""
-    ids = [t.id for t in topics]
-    if ids:
-        list(db.session.scalars(sa.select(Topic).where(Topic.id.in_(ids)).options(selectinload(Topic.tags))))
+    load_tags(topics)

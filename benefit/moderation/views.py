@@ -217,7 +217,8 @@ SWITCH_RULE = "/topic/<int:topic_id>/<any(pin, unpin, feature, unfeature, lock, 
 @bp.route(SWITCH_RULE, methods=["POST"])
 def switch(topic_id: int, action: str) -> Response:
     topic = _post("topic", topic_id)
-    assert isinstance(topic, Topic)
+    if not isinstance(topic, Topic):  # _post("topic", …) only returns topics; this narrows the type
+        abort(404)
     try:
         moderation.switch_topic(current_user, topic, action)
     except ServiceError as exc:
@@ -230,7 +231,8 @@ def switch(topic_id: int, action: str) -> Response:
 @bp.route("/topic/<int:topic_id>/move", methods=["GET", "POST"])
 def move(topic_id: int) -> str | Response:
     topic = _post("topic", topic_id)
-    assert isinstance(topic, Topic)
+    if not isinstance(topic, Topic):  # _post("topic", …) only returns topics; this narrows the type
+        abort(404)
     form = MoveForm()
     if request.method == "GET":
         form.kind.data = topic.kind

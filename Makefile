@@ -6,12 +6,15 @@ export FLASK_APP := wsgi.py
 PYTEST_ARGS ?=
 BENCH_SCALE ?= 1
 BENCH_DURATION ?= 15
+E2E := tests/e2e
+AXE_JS := $(E2E)/node_modules/axe-core/axe.min.js
+CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-sqlite test-postgresql test-e2e lint fmt typecheck security migrate check bench clean
+.PHONY: help install run test test-sqlite test-postgresql test-e2e e2e-tools lint fmt typecheck security migrate check bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,13 +29,31 @@ run: install ## migrate the SQLite database in instance/, load the demo, serve o
 	$(FLASK) benefit seed-demo
 	BENEFIT_SEARCH_INDEXER=thread $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install lint typecheck security test-sqlite test-postgresql ## the whole suite on SQLite and PostgreSQL, plus ruff, mypy, bandit and pip-audit
+test: install lint typecheck security test-sqlite test-postgresql test-e2e ## everything: ruff, mypy, bandit, pip-audit, the suite on SQLite and PostgreSQL, the browser suite
 
-test-sqlite: install ## the suite on SQLite
-	BENEFIT_TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+test-sqlite: install ## the suite on SQLite (without the browser suite)
+	BENEFIT_TEST_DB=sqlite $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 test-postgresql: install ## the suite on PostgreSQL (a throw-away database on 127.0.0.1:5432)
-	BENEFIT_TEST_DB=postgresql $(PY) -m pytest $(PYTEST_ARGS)
+	BENEFIT_TEST_DB=postgresql $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+test-e2e: install e2e-tools ## the browser suite: journeys and axe checks in Chromium against gunicorn + PostgreSQL
+	$(PY) -m pytest -m e2e $(E2E) $(PYTEST_ARGS)
+
+# Debian's Chromium from apt (never a browser a tool downloads itself) and axe-core from npm.
+# When they cannot be had, say so and go on: the browser suite then skips, or fails with CI=true.
+e2e-tools: $(AXE_JS) ## install what the browser suite needs: chromium (apt, as root) and axe-core (npm)
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
+	      || echo "make: installing chromium failed: the browser suite will skip (or fail with CI=true)"; \
+	  else echo "make: $(CHROMIUM) is missing and needs root with apt-get: the browser suite will skip (or fail with CI=true)"; fi; \
+	fi
+
+$(AXE_JS): $(E2E)/package.json $(E2E)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(E2E) --no-audit --no-fund && touch $@; \
+	else echo "make: npm is missing: the accessibility checks will skip (or fail with CI=true)"; fi
 
 lint: install ## ruff
 	$(VENV)/bin/ruff check benefit tests bench tools
@@ -61,4 +82,4 @@ bench: install ## load 100k posts into PostgreSQL, drive gunicorn with wrk, prin
 	$(PY) -m bench.run --scale $(BENCH_SCALE) --duration $(BENCH_DURATION)
 
 clean: ## remove the virtualenv and caches (keeps instance/)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(E2E)/node_modules

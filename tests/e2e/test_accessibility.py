@@ -1,0 +1,100 @@
+"""axe-core on every main page, in the light and the dark colour scheme: zero WCAG 2.2 A/AA violations.
+
+To check a new page, add an `A11yPage` to PAGES: a path (or a function of the site that returns
+one), who is logged in, and optionally what to do first (send a form empty to show its errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import MEMBER, NewContext, Site, unavailable
+from tests.e2e.helpers import AXE_JS, assert_accessible
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass(frozen=True)
+class A11yPage:
+    id: str
+    path: str | Callable[[Site], str]
+    as_user: str | None = None
+    prepare: Callable[[Any], None] | None = None
+
+    def url(self, site: Site) -> str:
+        return self.path if isinstance(self.path, str) else self.path(site)
+
+
+def submit_empty(button: str) -> Callable[[Any], None]:
+    def prepare(page: Any) -> None:
+        page.get_by_role("button", name=button, exact=True).click()
+        expect(page.get_by_role("alert")).to_be_visible()
+
+    return prepare
+
+
+def busiest(kind: str) -> Callable[[Site], str]:
+    """The seeded topic of this kind with the most replies: the longest page of its kind."""
+
+    def path(site: Site) -> str:
+        import sqlalchemy as sa
+
+        from benefit.extensions import db
+        from benefit.models import Topic
+
+        with site.app.app_context():
+            topic = db.session.scalars(
+                sa.select(Topic)
+                .where(Topic.kind == kind, Topic.state == "published")
+                .order_by(Topic.reply_count.desc(), Topic.id)
+            ).first()
+            assert topic is not None, f"the demo content has no {kind}"
+            return f"/t/{topic.id}/{topic.slug}"
+
+    return path
+
+
+PAGES = [
+    A11yPage("home", "/"),
+    A11yPage("home-member", "/", as_user=MEMBER),
+    A11yPage("practices", "/practices"),
+    A11yPage("mistakes", "/mistakes?sort=newest"),
+    A11yPage("discussions-filtered", "/discussions?platform=facebook"),
+    A11yPage("practice", busiest("practice")),
+    A11yPage("mistake", busiest("mistake"), as_user=MEMBER),
+    A11yPage("discussion", busiest("discussion"), as_user=MEMBER),
+    A11yPage("tags", "/tags"),
+    A11yPage("tag", "/tags/instagram"),
+    A11yPage("member", f"/u/{MEMBER}"),
+    A11yPage("settings", "/settings", as_user=MEMBER),
+    A11yPage("login-errors", "/auth/login", prepare=submit_empty("Log in")),
+    A11yPage("register-errors", "/auth/register", prepare=submit_empty("Create my account")),
+    A11yPage("reset-request", "/auth/reset"),
+    A11yPage("new-post-errors", "/new?kind=mistake", as_user=MEMBER, prepare=submit_empty("Publish")),
+    A11yPage("not-found", "/t/999999"),
+]
+
+
+@pytest.fixture(scope="module")
+def axe_available() -> None:
+    if not AXE_JS.exists():
+        unavailable(f"{AXE_JS} is missing: run `make test-e2e` (npm ci in tests/e2e) to install axe-core")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("target", PAGES, ids=[p.id for p in PAGES])
+def test_page_has_no_wcag_violations(
+    axe_available: None, new_context: NewContext, site: Site, target: A11yPage, scheme: str
+):
+    # axe is injected as an inline script, which the site's Content-Security-Policy rightly forbids.
+    page = new_context(as_user=target.as_user, color_scheme=scheme, bypass_csp=True).new_page()
+    page.goto(target.url(site))
+    if target.prepare:
+        target.prepare(page)
+    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
+    assert_accessible(page, f"{target.id} ({scheme})")

@@ -339,7 +339,7 @@ def site(server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env.update(BENEFIT_BIND=f"127.0.0.1:{port}", BENEFIT_SITE_URL=base_url)
-    log = tmp_path_factory.mktemp("e2e-logs") / "gunicorn.log"
+    log = tmp_path_factory.mktemp("e2e-logs") / "server.log"  # gunicorn and workers
     app = create_app(
         {
             "DATABASE_URL": env["BENEFIT_DATABASE_URL"],
@@ -350,20 +350,21 @@ def site(server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         }
     )
     processes: list[subprocess.Popen[bytes]] = []
+
+    def start(*command: str) -> subprocess.Popen[bytes]:
+        with log.open("ab") as out:
+            proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        processes.append(proc)
+        return proc
+
     try:
         # gunicorn's workers boot while the database is migrated: /healthz needs no tables.
-        with log.open("wb") as out:
-            processes.append(
-                subprocess.Popen(
-                    [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            )
+        gunicorn = start(str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app")
         _migrate_and_seed(app)
-        _wait_until_up(processes[0], base_url, log)
+        if "search.search" in app.view_functions:
+            # The single index writer, as in production: it applies the change log the seed wrote.
+            start(str(VENV_BIN / "flask"), "search", "worker", "--poll", "0.2")
+        _wait_until_up(gunicorn, base_url, log)
         yield Site(base_url=base_url, app=app, env=env, log=log)
     finally:
         for proc in reversed(processes):
@@ -427,8 +428,22 @@ def new_context(
     browser: Any,
     login_states: Callable[[str], dict[str, Any]],
 ) -> Iterator[NewContext]:
-    """`new_context(as_user=None, color_scheme="light", java_script_enabled=True, bypass_csp=False)`."""
+    """`new_context(as_user=None, color_scheme="light", java_script_enabled=True, bypass_csp=False)`.
+
+    Every page opened in these contexts is watched: a JavaScript exception or a console error
+    (such as a Content-Security-Policy refusal) fails the test. HTTP error statuses do not:
+    journeys check those themselves.
+    """
     contexts: list[Any] = []
+    console_errors: list[str] = []
+
+    def watch(page: Any) -> None:
+        def on_console(message: Any) -> None:
+            if message.type == "error" and not message.text.startswith("Failed to load resource: the server"):
+                console_errors.append(f"{page.url}: {message.text}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: console_errors.append(f"{page.url}: {error}"))
 
     def make(
         *,
@@ -446,11 +461,13 @@ def new_context(
             viewport={"width": 1280, "height": 900},
         )
         context.set_default_timeout(10_000)
+        context.on("page", watch)
         contexts.append(context)
         return context
 
     yield make
-    if failed(request):
+    test_failed = failed(request)
+    if test_failed:
         folder = artifact_dir(request.node.nodeid)
         for c, context in enumerate(contexts, start=1):
             for p, page in enumerate(context.pages, start=1):
@@ -459,6 +476,8 @@ def new_context(
         (folder / "server.log").write_text(site.server_log()[-200_000:])
     for context in contexts:
         context.close()
+    if console_errors and not test_failed:
+        pytest.fail("errors in the browser console:\n" + "\n".join(console_errors), pytrace=False)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import MEMBER, Mailbox, NewContext, Site
+from tests.e2e.conftest import DEMO_PASSWORD, MEMBER, Mailbox, NewContext, Site
 from tests.e2e.helpers import assert_focus_visible, tab_to
 
 pytestmark = pytest.mark.e2e
@@ -74,11 +74,19 @@ def test_a_member_replies_to_a_discussion(new_context: NewContext, site: Site):
     title = f"Reels or carousels? {site.unique('')}"
     _, path = site.make_topic(author=MEMBER, kind="discussion", title=title)
     member = site.make_member()
-    page = new_context(as_user=member).new_page()
+    page = new_context().new_page()
 
     page.goto("/discussions")
     page.get_by_role("link", name=re.compile(r"^Reels or carousels\?")).click()
     expect(page.get_by_role("heading", name="0 replies")).to_be_visible()
+
+    # A visitor logs in from the reply box and comes back to the same topic.
+    page.get_by_role("region", name="Reply").get_by_role("link", name="Log in").click()
+    page.get_by_label("Username or email").fill(member)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("Welcome back")).to_be_visible()
+    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
 
     # An empty reply is refused beside the box, and nothing is lost.
     page.get_by_role("button", name="Post reply").click()

@@ -47,6 +47,7 @@ DEMO_PASSWORD = "benefit-demo-2026"  # benefit.demo.seed.DEMO_PASSWORD, the demo
 MODERATOR = "ewa_malinowska"  # a demo member with the moderator role
 MEMBER = "kasia_nowak"  # a demo member without it
 SERVER_START_TIMEOUT = 30.0
+INDEX_TIMEOUT = 60.0
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -279,6 +280,21 @@ class Site:
             db.session.commit()
             return topic.id, f"/t/{topic.id}/{topic.slug}"
 
+    def flag_topic(self, *, by: str, topic_id: int, reason: str = "spam", note: str = "") -> None:
+        """An open flag on a topic, written straight into the database."""
+        import sqlalchemy as sa
+
+        from benefit.extensions import db
+        from benefit.models import Flag, User
+
+        with self.app.app_context():
+            user = db.session.scalar(sa.select(User).where(User.username == by))
+            assert user is not None
+            db.session.add(
+                Flag(user_id=user.id, target_kind="topic", target_id=topic_id, reason=reason, note=note)
+            )
+            db.session.commit()
+
     def topic_path(self, title: str) -> str:
         import sqlalchemy as sa
 
@@ -307,6 +323,19 @@ def _wait_until_up(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer within {SERVER_START_TIMEOUT}s:\n{log.read_text()}")
+
+
+def _wait_until_indexed(worker: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    """Journeys start once the worker has indexed the demo content (a word every demo has)."""
+    deadline = time.monotonic() + INDEX_TIMEOUT
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"the search worker exited with {worker.returncode}:\n{log.read_text()}")
+        with urllib.request.urlopen(url + "/search?q=library", timeout=5) as response:  # noqa: S310
+            if re.search(rb'id="results-heading"[^>]*>\s*[1-9]', response.read()):
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"the demo content was not searchable within {INDEX_TIMEOUT}s:\n{log.read_text()}")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -366,10 +395,13 @@ def site(server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         # gunicorn's workers boot while the database is migrated: /healthz needs no tables.
         gunicorn = start(str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app")
         _migrate_and_seed(app)
-        if "search.search" in app.view_functions:
+        searching = "search.search" in app.view_functions
+        if searching:
             # The single index writer, as in production: it applies the change log the seed wrote.
-            start(str(VENV_BIN / "flask"), "search", "worker", "--poll", "0.2")
+            worker = start(str(VENV_BIN / "flask"), "search", "worker", "--poll", "0.2")
         _wait_until_up(gunicorn, base_url, log)
+        if searching:
+            _wait_until_indexed(worker, base_url, log)
         yield Site(base_url=base_url, app=app, env=env, log=log)
     finally:
         for proc in reversed(processes):

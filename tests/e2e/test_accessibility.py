@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import MEMBER, NewContext, Site, unavailable
+from tests.e2e.conftest import MEMBER, MODERATOR, NewContext, Site, unavailable
 from tests.e2e.helpers import AXE_JS, assert_accessible
 
 pytestmark = pytest.mark.e2e
@@ -38,8 +38,21 @@ def submit_empty(button: str) -> Callable[[Any], None]:
     return prepare
 
 
-def busiest(kind: str) -> Callable[[Site], str]:
-    """The seeded topic of this kind with the most replies: the longest page of its kind."""
+def click(button: str) -> Callable[[Any], None]:
+    def prepare(page: Any) -> None:
+        page.get_by_role("button", name=button, exact=True).first.click()
+        page.wait_for_load_state("networkidle")
+
+    return prepare
+
+
+def open_details(page: Any) -> None:
+    """Open every disclosure (moderator tools, help) so axe checks what is inside too."""
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+
+
+def busiest(kind: str, action: str = "") -> Callable[[Site], str]:
+    """The seeded topic of this kind with the most replies (the longest page), or one of its actions."""
 
     def path(site: Site) -> str:
         import sqlalchemy as sa
@@ -54,7 +67,7 @@ def busiest(kind: str) -> Callable[[Site], str]:
                 .order_by(Topic.reply_count.desc(), Topic.id)
             ).first()
             assert topic is not None, f"the demo content has no {kind}"
-            return f"/t/{topic.id}/{topic.slug}"
+            return f"/t/{topic.id}/{action or topic.slug}"
 
     return path
 
@@ -77,6 +90,14 @@ PAGES = [
     A11yPage("reset-request", "/auth/reset"),
     A11yPage("new-post-errors", "/new?kind=mistake", as_user=MEMBER, prepare=submit_empty("Publish")),
     A11yPage("not-found", "/t/999999"),
+    # Mistakes
+    A11yPage("mistake-voted", busiest("mistake"), as_user=MEMBER, prepare=click("I've seen this")),
+    A11yPage("mistake-merge", busiest("mistake", "merge"), as_user=MODERATOR),
+    # Digest
+    A11yPage("digest", "/digest"),
+    A11yPage("digest-errors", "/digest", prepare=submit_empty("Subscribe")),
+    A11yPage("digest-member", "/digest", as_user=MEMBER),
+    A11yPage("digest-settings", "/digest/settings", as_user=MEMBER),
 ]
 
 
@@ -89,7 +110,11 @@ def axe_available() -> None:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("target", PAGES, ids=[p.id for p in PAGES])
 def test_page_has_no_wcag_violations(
-    axe_available: None, new_context: NewContext, site: Site, target: A11yPage, scheme: str
+    axe_available: None,
+    new_context: NewContext,
+    site: Site,
+    target: A11yPage,
+    scheme: str,
 ):
     # axe is injected as an inline script, which the site's Content-Security-Policy rightly forbids.
     page = new_context(as_user=target.as_user, color_scheme=scheme, bypass_csp=True).new_page()

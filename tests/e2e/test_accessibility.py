@@ -90,6 +90,10 @@ PAGES = [
     A11yPage("reset-request", "/auth/reset"),
     A11yPage("new-post-errors", "/new?kind=mistake", as_user=MEMBER, prepare=submit_empty("Publish")),
     A11yPage("not-found", "/t/999999"),
+    # Privacy and account security
+    A11yPage("privacy", "/privacy"),
+    A11yPage("account-security", "/settings/security", as_user=MEMBER),
+    A11yPage("account-data", "/settings/data", as_user=MEMBER),
     # Mistakes
     A11yPage("mistake-voted", busiest("mistake"), as_user=MEMBER, prepare=click("I've seen this")),
     A11yPage("mistake-merge", busiest("mistake", "merge"), as_user=MODERATOR),

@@ -102,6 +102,12 @@ PAGES = [
     A11yPage("digest-errors", "/digest", prepare=submit_empty("Subscribe")),
     A11yPage("digest-member", "/digest", as_user=MEMBER),
     A11yPage("digest-settings", "/digest/settings", as_user=MEMBER),
+    # Members and notifications
+    A11yPage("members", "/members"),
+    A11yPage("members-filtered", "/members?library_type=public"),
+    A11yPage("notifications", "/notifications", as_user=MEMBER),
+    A11yPage("notification-settings", "/settings/notifications", as_user=MEMBER),
+    A11yPage("bookmarks", "/bookmarks", as_user=MEMBER),
 ]
 
 

@@ -97,6 +97,11 @@ PAGES = [
     # Mistakes
     A11yPage("mistake-voted", busiest("mistake"), as_user=MEMBER, prepare=click("I've seen this")),
     A11yPage("mistake-merge", busiest("mistake", "merge"), as_user=MODERATOR),
+    # Search
+    A11yPage("search-results", "/search?q=booktok"),
+    A11yPage("search-filtered", "/search?q=library&platform=instagram&kind=practice&sort=newest"),
+    A11yPage("search-nothing", "/search?q=qwertyuiopasdf"),
+    A11yPage("search-form", "/search"),
     # Digest
     A11yPage("digest", "/digest"),
     A11yPage("digest-errors", "/digest", prepare=submit_empty("Subscribe")),

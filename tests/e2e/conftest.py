@@ -191,6 +191,8 @@ def server_env(
         BENEFIT_SEARCH_INDEXER="off",
         # Every journey comes from 127.0.0.1; the limits have their own tests in tests/web/.
         BENEFIT_RATELIMIT_ENABLED="false",
+        # A new member's first post waits for a moderator (the production default, made explicit).
+        BENEFIT_REVIEW_FIRST_POSTS="1",
         BENEFIT_WORKERS="2",
     )
     return env

@@ -102,6 +102,16 @@ PAGES = [
     A11yPage("search-filtered", "/search?q=library&platform=instagram&kind=practice&sort=newest"),
     A11yPage("search-nothing", "/search?q=qwertyuiopasdf"),
     A11yPage("search-form", "/search"),
+    # Moderation, with a queued first post and an open flag waiting (see waiting_for_moderators)
+    A11yPage("moderation", "/moderation/", as_user=MODERATOR),
+    A11yPage("moderation-queue", "/moderation/queue", as_user=MODERATOR),
+    A11yPage("moderation-flags", "/moderation/flags", as_user=MODERATOR),
+    A11yPage("moderation-flag-history", "/moderation/flags/history", as_user=MODERATOR),
+    A11yPage("moderation-tags", "/moderation/tags", as_user=MODERATOR),
+    A11yPage("moderation-members", "/moderation/members", as_user=MODERATOR),
+    A11yPage("moderation-audit", "/moderation/audit", as_user=MODERATOR),
+    A11yPage("topic-moderator", busiest("discussion"), as_user=MODERATOR, prepare=open_details),
+    A11yPage("flag-errors", busiest("practice", "flag"), MEMBER, submit_empty("Send the flag")),
     # Digest
     A11yPage("digest", "/digest"),
     A11yPage("digest-errors", "/digest", prepare=submit_empty("Subscribe")),
@@ -122,10 +132,22 @@ def axe_available() -> None:
         unavailable(f"{AXE_JS} is missing: run `make test-e2e` (npm ci in tests/e2e) to install axe-core")
 
 
+@pytest.fixture(scope="module")
+def waiting_for_moderators(site: Site) -> None:
+    """A queued first post and an open flag, so the moderation pages have something to show."""
+    newcomer = site.make_member(approved=0)
+    queued = f"A first post awaiting review {site.unique('')}"
+    site.make_topic(author=newcomer, kind="practice", title=queued, state="pending")
+    spam = f"Follow us for prizes {site.unique('')}"
+    flagged, _ = site.make_topic(author=newcomer, kind="discussion", title=spam)
+    site.flag_topic(by=MEMBER, topic_id=flagged, reason="spam", note="Looks like spam to me.")
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("target", PAGES, ids=[p.id for p in PAGES])
 def test_page_has_no_wcag_violations(
     axe_available: None,
+    waiting_for_moderators: None,
     new_context: NewContext,
     site: Site,
     target: A11yPage,

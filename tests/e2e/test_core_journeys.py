@@ -7,13 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, MEMBER, Mailbox, NewContext, Site
+from tests.e2e.conftest import DEMO_PASSWORD, MEMBER, MODERATOR, Mailbox, NewContext, Site
 from tests.e2e.helpers import assert_focus_visible, tab_to
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_new_librarian_joins_confirms_and_posts_a_practice_seen_on_its_tag_pages(
+def test_a_new_librarian_joins_posts_a_practice_and_once_approved_it_shows_on_its_tag_pages(
     new_context: NewContext, site: Site, mailbox: Mailbox
 ):
     username = site.unique("newbie_")
@@ -53,15 +53,29 @@ def test_a_new_librarian_joins_confirms_and_posts_a_practice_seen_on_its_tag_pag
     page.get_by_label("Trend tags").fill("booktok")
     page.get_by_role("button", name="Publish").click()
 
-    expect(page.get_by_text("Your post is published.")).to_be_visible()
+    # A new member's first post waits for a moderator; its author sees it already.
+    expect(page.get_by_text("your first post waits for a moderator")).to_be_visible()
     expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
+    expect(page.locator(".topic-head .badge-pending")).to_have_text("Awaiting review")
     expect(page.locator(".post-body strong", has_text="QR code")).to_be_visible()
     tags = page.get_by_role("list", name="Tags")
     expect(tags.get_by_role("link", name="Platform: Instagram")).to_be_visible()
     expect(tags.get_by_role("link", name="Trend: BookTok")).to_be_visible()
-
-    # Everybody sees it: a visitor finds it on both tag pages and on the home page.
     visitor = new_context().new_page()
+    visitor.goto("/tags/instagram")
+    expect(visitor.get_by_role("link", name=title)).to_have_count(0)
+
+    # A moderator approves it from the review queue.
+    moderator = new_context(as_user=MODERATOR).new_page()
+    moderator.goto("/")
+    moderator.get_by_role("link", name="Moderation", exact=True).click()
+    moderator.get_by_role("navigation", name="Moderation").get_by_role("link", name="Review queue").click()
+    queued = moderator.locator(".mod-item", has=moderator.get_by_role("link", name=title))
+    queued.get_by_role("button", name="Approve").click()
+    expect(moderator.get_by_text("Approved: the topic is published.")).to_be_visible()
+    expect(moderator.get_by_role("link", name=title)).to_have_count(0)
+
+    # Now everybody sees it: a visitor finds it on both tag pages and on the home page.
     for path in ("/tags/instagram", "/tags/booktok", "/"):
         visitor.goto(path)
         expect(visitor.get_by_role("link", name=title)).to_be_visible()

@@ -51,6 +51,9 @@ def assert_focus_visible(page: Any) -> None:
 
 def run_axe(page: Any) -> list[dict[str, Any]]:
     """Inject axe-core into the page and return its WCAG A/AA violations."""
+    # After a form submission the new document can be in the DOM before its stylesheet applies:
+    # checking contrast then would judge the browser's default colours.
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate(

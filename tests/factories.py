@@ -61,6 +61,27 @@ def make_user(app: Flask) -> Callable[..., User]:
     return make
 
 
+def build_topic(
+    *, kind: str, title: str, body: str, author: User, state: str, tags: list[Tag], **extra: Any
+) -> Topic:
+    """A Topic row as a post would make it (rendered body; a mistake gets a category and advice)."""
+    if kind == "mistake":
+        extra.setdefault("category", "content")
+        extra.setdefault("how_to_avoid", "Plan the week's posts on Monday.")
+        extra.setdefault("how_to_avoid_html", render_markdown(extra["how_to_avoid"]))
+    return Topic(
+        kind=kind,
+        title=title,
+        slug=make_slug(title),
+        body=body,
+        body_html=render_markdown(body),
+        author=author,
+        state=state,
+        tags=tags,
+        **extra,
+    )
+
+
 @pytest.fixture
 def make_topic(app: Flask, taxonomy: dict[str, Tag], make_user: Callable[..., User]) -> Callable[..., Topic]:
     def make(
@@ -77,21 +98,10 @@ def make_topic(app: Flask, taxonomy: dict[str, Tag], make_user: Callable[..., Us
         n = next(_seq)
         title = title or f"Topic number {n}"
         author = author or make_user()
-        if kind == "mistake":
-            extra.setdefault("category", "content")
-            extra.setdefault("how_to_avoid", "Plan ahead.")
-            extra.setdefault("how_to_avoid_html", render_markdown(extra["how_to_avoid"]))
-        topic = Topic(
-            kind=kind,
-            title=title,
-            slug=make_slug(title),
-            body=body,
-            body_html=render_markdown(body),
-            author=author,
-            state=state,
-            tags=[taxonomy[s] for s in tags],
-            **extra,
-        )
+        topic = build_topic(
+            kind=kind, title=title, body=body, author=author, state=state,
+            tags=[taxonomy[s] for s in tags], **extra,
+        )  # fmt: skip
         db.session.add(topic)
         for i in range(replies):
             db.session.add(

@@ -256,28 +256,16 @@ class Site:
         import sqlalchemy as sa
 
         from benefit.extensions import db
-        from benefit.markup import render_markdown
-        from benefit.models import Tag, Topic, User
-        from benefit.services.posting import make_slug
+        from benefit.models import Tag, User
+        from tests.factories import build_topic
 
         title = title or f"A {kind} to test {self.unique('')}"
         with self.app.app_context():
             user = db.session.scalar(sa.select(User).where(User.username == author))
-            if kind == "mistake":
-                extra.setdefault("category", "content")
-                extra.setdefault("how_to_avoid", "Plan the week's posts on Monday.")
-                extra.setdefault("how_to_avoid_html", render_markdown(extra["how_to_avoid"]))
-            topic = Topic(
-                kind=kind,
-                title=title,
-                slug=make_slug(title),
-                body=body,
-                body_html=render_markdown(body),
-                author=user,
-                state=state,
-                tags=list(db.session.scalars(sa.select(Tag).where(Tag.slug.in_(tags)))),
-                **extra,
-            )
+            topic = build_topic(
+                kind=kind, title=title, body=body, author=user, state=state,
+                tags=list(db.session.scalars(sa.select(Tag).where(Tag.slug.in_(tags)))), **extra,
+            )  # fmt: skip
             db.session.add(topic)
             db.session.commit()
             return topic.id, f"/t/{topic.id}/{topic.slug}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from flask import Blueprint, Flask
@@ -16,6 +17,10 @@ SEARCH_DEFAULTS: dict[str, Any] = {
     "SEARCH_POLL_SECONDS": 1.0,
     # How long a skipped change id is waited for before it is taken for a rolled-back transaction.
     "SEARCH_GAP_SECONDS": 120.0,
+    # Each worker's cache of posting bitmaps and scores (benefit/search/bitmaps.py), and how long
+    # a gunicorn worker spends filling it with the most frequent terms before it takes requests.
+    "SEARCH_CACHE_MB": 48,
+    "SEARCH_WARM_SECONDS": 10.0,
 }
 
 
@@ -24,7 +29,7 @@ class SearchService:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.index = SearchIndex(app.config["SEARCH_INDEX_DIR"])
+        self.index = SearchIndex(app.config["SEARCH_INDEX_DIR"], cache_mb=int(app.config["SEARCH_CACHE_MB"]))
         self.mode = str(app.config["SEARCH_INDEXER"])
         self._thread: threading.Thread | None = None
         self._thread_lock = threading.Lock()
@@ -75,10 +80,18 @@ class SearchService:
             self._thread = None
 
     def warm(self) -> None:
-        """Open the searcher before the first query (gunicorn's post_worker_init calls this)."""
+        """Open the searcher and fill the posting cache before the first query (gunicorn's
+        post_worker_init calls this)."""
         try:
             if self.index.exists():
-                self.index.warm()
+                started = time.monotonic()
+                terms = self.index.warm(seconds=float(self.app.config["SEARCH_WARM_SECONDS"]))
+                self.app.logger.info(
+                    "search: warmed %d terms (%.1f MiB) in %.1f s",
+                    terms,
+                    self.index.cache_info()["bytes"] / 2**20,
+                    time.monotonic() - started,
+                )
         except Exception:  # noqa: BLE001 - a cold searcher is slower, not broken
             self.app.logger.exception("could not warm the search index")
 

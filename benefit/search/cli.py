@@ -91,6 +91,11 @@ def status() -> None:
         click.echo(f"waiting on: {len(meta.gaps)} change ids not committed yet (or rolled back)")
     if newest < meta.watermark:
         click.echo("The change log is behind the index (a new database?): run `flask search rebuild`.")
+    if not index.has_pairs():
+        click.echo(
+            "This index predates word-pair fields: phrases are matched the slow way until "
+            "`flask search rebuild` builds a new one."
+        )
 
 
 @search_cli.command("rebuild")

@@ -27,12 +27,13 @@ def free_port() -> int:
 
 
 def rss_kib(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM (peak) of a process, in KiB, from /proc/<pid>/status."""
+    """VmRSS, VmHWM (peak), and RssAnon/RssFile (the process's own memory, and pages of mapped
+    files such as the search index, shared with other workers) of a process, in KiB."""
     out: dict[str, int] = {}
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                 out[key] = int(value.split()[0])
     except FileNotFoundError:
         pass

@@ -542,7 +542,8 @@ def main(argv: list[str] | None = None) -> int:
     for w in memory:
         mib = w.get("VmRSS", 0) / 1024
         print(
-            f"  pid {w['pid']}: RSS {mib:.0f} MiB (peak {w.get('VmHWM', 0) / 1024:.0f} MiB) "
+            f"  pid {w['pid']}: RSS {mib:.0f} MiB (peak {w.get('VmHWM', 0) / 1024:.0f} MiB; "
+            f"own {w.get('RssAnon', 0) / 1024:.0f} MiB, mapped files {w.get('RssFile', 0) / 1024:.0f} MiB) "
             f"{'ok' if mib <= MEMORY_BUDGET_MIB else 'MISS'}"
         )
     if "digest" in result:

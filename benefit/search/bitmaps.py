@@ -369,11 +369,8 @@ def top_by_score(
         bits = matched.get(leaf.key, 0)
         if not bits:
             continue
-        # A dense list of scores over the segment (C-speed indexing); unmatched documents stay far
-        # below zero so they can never be picked.
-        acc = [_UNMATCHED] * leaf.reader.doc_count_all()
-        for n in iter_bits(bits):
-            acc[n] = 0.0
+        # A dense list of scores over the segment: list indexing is the cheapest add in Python.
+        acc = [0.0] * leaf.reader.doc_count_all()
         for field, text, boost in terms:
             posting = cache.term(leaf, field, text, top=top)
             if not posting.ids or not (posting.bits & bits) or posting.scores is None:
@@ -384,16 +381,30 @@ def top_by_score(
             else:
                 for n, s in zip(posting.ids, posting.scores, strict=True):
                     acc[n] += s * boost
-        # heapq.nlargest is stable: equal scores keep the lower document number first.
-        for n in heapq.nlargest(limit, range(len(acc)), key=acc.__getitem__):
-            if acc[n] <= _UNMATCHED / 2:
-                break
-            ranked.append((-acc[n], leaf.offset + n))
+        ranked.extend((-acc[n], leaf.offset + n) for n in _best(acc, bits, limit))
     ranked.sort()
     return [docnum for _, docnum in ranked[:limit]]
 
 
-_UNMATCHED = -1e18
+def _best(acc: list[float], bits: int, limit: int) -> list[int]:
+    """The `limit` matched documents with the highest scores, ties to the lower number.
+
+    heapq.nlargest is stable, so equal scores keep ascending document order. When few documents
+    match (a filter), pick among them; otherwise pick among all and drop the unmatched, asking
+    for more until enough are left.
+    """
+    count = bits.bit_count()
+    if count <= 4 * limit or count * 8 <= len(acc):
+        return heapq.nlargest(limit, iter_bits(bits), key=acc.__getitem__)
+    raw = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    size = len(raw)
+    want = 2 * limit + 16
+    while True:
+        top = heapq.nlargest(want, range(len(acc)), key=acc.__getitem__)
+        picked = [n for n in top if n >> 3 < size and raw[n >> 3] >> (n & 7) & 1]
+        if len(picked) >= limit or want >= len(acc):
+            return picked[:limit]
+        want *= 4
 
 
 def top_by_columns(

@@ -57,8 +57,8 @@ WARM_TERMS_PER_FIELD = 5_000
 # Snippets re-analyse the row's text; past this many characters a match is not worth the time.
 SNIPPET_SCAN_CHARS = 8_000
 # A snippet is made from this much text, starting a little before the first likely match.
-SNIPPET_WINDOW_CHARS = 600
-SNIPPET_LEAD_CHARS = 120
+SNIPPET_WINDOW_CHARS = 360
+SNIPPET_LEAD_CHARS = 90
 
 
 FIELD_BOOSTS = {"title": 3.0, "body": 1.0, "tags": 1.5, "replies": 0.6}

@@ -11,7 +11,7 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from benefit import permissions
 from benefit.extensions import db
@@ -131,7 +131,13 @@ def _load_visible(ids: list[int]) -> list[Topic]:
     rows = db.session.scalars(
         sa.select(Topic)
         .where(Topic.id.in_(ids), permissions.topic_visibility(current_user))
-        .options(selectinload(Topic.tags))
+        # Snippets need the rendered texts only, not the Markdown sources.
+        .options(
+            selectinload(Topic.tags),
+            defer(Topic.body),
+            defer(Topic.how_to_avoid),
+            defer(Topic.evidence_links),
+        )
     )
     by_id = {t.id: t for t in rows}
     return [by_id[i] for i in ids if i in by_id]

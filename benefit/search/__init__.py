@@ -19,7 +19,7 @@ SEARCH_DEFAULTS: dict[str, Any] = {
     "SEARCH_GAP_SECONDS": 120.0,
     # Each worker's cache of posting bitmaps and scores (benefit/search/bitmaps.py), and how long
     # a gunicorn worker spends filling it with the most frequent terms before it takes requests.
-    "SEARCH_CACHE_MB": 48,
+    "SEARCH_CACHE_MB": 64,
     "SEARCH_WARM_SECONDS": 10.0,
 }
 

@@ -124,7 +124,7 @@ class BitmapCache:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple[str, str, str], Posting] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str, str], Posting] = OrderedDict()  # terms, units
         self._extra: OrderedDict[tuple[str, str], tuple[Any, int]] = OrderedDict()
         self._bytes = 0
         self._live: dict[int, tuple[Any, int]] = {}
@@ -212,6 +212,36 @@ class BitmapCache:
                 fresh.ids = array("I", ids)
                 fresh.scores = array("f", self._scores(leaf, top, field, text, ids, weights))
                 fresh.scored_at = _doc_count(top)
+            self._store(key, fresh, entry)
+            return fresh
+
+    def unit(self, leaf: Leaf, unit: Unit, top: Any) -> Posting:
+        """The summed scores of a group of terms (boosts applied) in this segment, cached as one."""
+        if len(unit) == 1 and unit[0][2] == 1.0:
+            return self.term(leaf, unit[0][0], unit[0][1], top=top)
+        key = (leaf.key, "unit", repr(unit))
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and not self._stale(entry, top):
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return entry
+            acc = [0.0] * leaf.reader.doc_count_all()
+            bits = 0
+            for field, text, boost in unit:
+                posting = self.term(leaf, field, text, top=top)
+                bits |= posting.bits
+                for n, s in zip(posting.ids or (), posting.scores or (), strict=True):
+                    acc[n] += s * boost
+                # Queries score the unit, not its terms: keep only the term's bitmap (for matching).
+                self._store((leaf.key, field, text), Posting(bits=posting.bits), posting)
+            ids = list(iter_bits(bits))
+            fresh = Posting(
+                bits=bits,
+                ids=array("I", ids),
+                scores=array("f", [acc[n] for n in ids]),
+                scored_at=_doc_count(top),
+            )
             self._store(key, fresh, entry)
             return fresh
 
@@ -332,14 +362,27 @@ def _match(cache: BitmapCache, leaf: Leaf, node: Any) -> int:
     return cache.other(leaf, node)
 
 
-def scored_terms(node: Any) -> list[tuple[str, str, float]]:
-    """(field, text, boost) of the terms that add to a document's score: not those under a NOT."""
-    out: list[tuple[str, str, float]] = []
+Unit = tuple[tuple[str, str, float], ...]  # (field, text, boost) of terms scored together
+
+
+def scoring_units(node: Any) -> list[Unit]:
+    """The terms that add to a document's score (not those under a NOT), grouped: the terms of one
+    word in an OR (the word across the text fields, as the parser writes it) are one unit, scored
+    as the sum of its terms and cached that way, so a query adds up one list per word rather than
+    one per field.
+    """
+    out: list[Unit] = []
 
     def walk(n: Any, boost: float) -> None:
         b = boost * float(getattr(n, "boost", 1.0) or 1.0)
         if isinstance(n, query.Term):
-            out.append((n.fieldname, n.text, b))
+            out.append(((n.fieldname, n.text, b),))
+        elif isinstance(n, query.Or) and all(isinstance(sub, query.Term) for sub in n.subqueries):
+            # One unit per word: "a OR b" and a wildcard's words reuse each word's cached unit.
+            words: dict[str, list[tuple[str, str, float]]] = {}
+            for sub in n.subqueries:
+                words.setdefault(sub.text, []).append((sub.fieldname, sub.text, b * float(sub.boost)))
+            out.extend(tuple(group) for group in words.values())
         elif isinstance(n, query.AndNot):
             walk(n.a, b)
         elif isinstance(n, query.Not):
@@ -349,10 +392,15 @@ def scored_terms(node: Any) -> list[tuple[str, str, float]]:
                 walk(sub, b)
         else:
             for field, text in n.iter_all_terms():
-                out.append((field, text.decode() if isinstance(text, bytes) else text, b))
+                out.append(((field, text.decode() if isinstance(text, bytes) else text, b),))
 
     walk(node, 1.0)
     return out
+
+
+def scored_terms(node: Any) -> list[tuple[str, str, float]]:
+    """(field, text, boost) of every term that adds to a document's score."""
+    return [term for unit in scoring_units(node) for term in unit]
 
 
 def top_by_score(
@@ -363,7 +411,7 @@ def top_by_score(
     A document's score is the sum of its matching terms' scores (Whoosh's And/Or do the same);
     ties go to the lower document number, as in Whoosh.
     """
-    terms = scored_terms(node)
+    units = scoring_units(node)
     ranked: list[tuple[float, int]] = []
     for leaf in leaves:
         bits = matched.get(leaf.key, 0)
@@ -371,16 +419,12 @@ def top_by_score(
             continue
         # A dense list of scores over the segment: list indexing is the cheapest add in Python.
         acc = [0.0] * leaf.reader.doc_count_all()
-        for field, text, boost in terms:
-            posting = cache.term(leaf, field, text, top=top)
+        for unit in units:
+            posting = cache.unit(leaf, unit, top)
             if not posting.ids or not (posting.bits & bits) or posting.scores is None:
                 continue
-            if boost == 1.0:
-                for n, s in zip(posting.ids, posting.scores, strict=True):
-                    acc[n] += s
-            else:
-                for n, s in zip(posting.ids, posting.scores, strict=True):
-                    acc[n] += s * boost
+            for n, s in zip(posting.ids, posting.scores, strict=True):
+                acc[n] += s
         ranked.extend((-acc[n], leaf.offset + n) for n in _best(acc, bits, limit))
     ranked.sort()
     return [docnum for _, docnum in ranked[:limit]]

@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import fnmatch
 import functools
+import heapq
 import itertools
 import json
 import os
@@ -265,7 +266,7 @@ class IndexWriter:
 class SearchIndex:
     """One per app (and so per worker process): a lazily opened index and one refreshed searcher."""
 
-    def __init__(self, root: str | Path, cache_mb: int = 48) -> None:
+    def __init__(self, root: str | Path, cache_mb: int = 64) -> None:
         self.root = Path(root)
         self._lock = threading.RLock()
         self._ix: Any = None
@@ -416,35 +417,33 @@ class SearchIndex:
 
     def warm(self, seconds: float = 0.0, share: float = 0.75) -> int:
         """Open the searcher and load the facet bitmaps now rather than on the first query; then,
-        for up to `seconds`, read the postings of the text fields' most frequent terms (the ones
+        for up to `seconds`, score the most frequent words across the text fields (the postings
         that take longest to read on first use) until `share` of the posting cache is filled.
 
-        The lock is taken per term, so queries can run in between. Returns the terms read.
+        The lock is taken per word, so queries can run in between. Returns the words read.
         """
         with self._searching() as searcher:
             if searcher is None:
                 return 0
-            leaves = self._bitmaps.leaves(searcher)
-            self._facet_bits(searcher, leaves)
+            self._facet_bits(searcher, self._bitmaps.leaves(searcher))
             reader = searcher.reader()
-            frequent = sorted(
-                (
-                    (int(freq), name, text.decode() if isinstance(text, bytes) else text)
-                    for name in TEXT_FIELDS
-                    for freq, text in reader.most_frequent_terms(name, number=WARM_TERMS_PER_FIELD)
-                ),
-                reverse=True,
-            )
+            frequency: dict[str, int] = {}
+            for name in TEXT_FIELDS:
+                for freq, text in reader.most_frequent_terms(name, number=WARM_TERMS_PER_FIELD):
+                    word = text.decode() if isinstance(text, bytes) else text
+                    frequency[word] = max(frequency.get(word, 0), int(freq))
         deadline = time.monotonic() + seconds
         done = 0
-        for _, name, text in frequent:
+        for word in sorted(frequency, key=lambda w: (-frequency[w], w)):
             if time.monotonic() > deadline or self._bitmaps.nbytes > share * self._bitmaps.max_bytes:
                 break
+            # The word as the query parser writes it: one term per text field, scored together.
+            unit = tuple((name, word, 1.0) for name in TEXT_FIELDS)
             with self._searching() as searcher:
                 if searcher is None:
                     break
                 for leaf in self._bitmaps.leaves(searcher):
-                    self._bitmaps.term(leaf, name, text, top=searcher)
+                    self._bitmaps.unit(leaf, unit, searcher)
             done += 1
         return done
 
@@ -608,12 +607,18 @@ class SearchIndex:
         if isinstance(node, query.Prefix):
             pattern += "*"
         reader = searcher.reader()
+        # The same words for every text field (the words of all of them), so each word is scored
+        # across the fields as one unit, the one plain queries and warming cache.
+        fields = TEXT_FIELDS if node.fieldname in TEXT_FIELDS else (node.fieldname,)
         words: list[str] = []
-        for n, btext in enumerate(reader.expand_prefix(node.fieldname, literal)):
-            if n >= WILDCARD_MAX_SCAN or len(words) >= WILDCARD_MAX_TERMS:
+        scanned = heapq.merge(
+            *(itertools.islice(reader.expand_prefix(f, literal), WILDCARD_MAX_SCAN) for f in fields)
+        )
+        for n, btext in enumerate(scanned):
+            if n >= WILDCARD_MAX_SCAN * len(fields) or len(words) >= WILDCARD_MAX_TERMS:
                 break
             word = btext.decode("utf-8")
-            if fnmatch.fnmatchcase(word, pattern):
+            if (not words or words[-1] != word) and fnmatch.fnmatchcase(word, pattern):
                 words.append(word)
         if not words:
             return query.NullQuery

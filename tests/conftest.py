@@ -18,6 +18,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from benefit import create_app
 from benefit.extensions import db
+from benefit.search.index import SearchIndex
 
 pytest_plugins = ["tests.factories", "tests.mailserver"]
 
@@ -119,6 +120,7 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
         yield app
         db.session.remove()
         db.engine.dispose()
+    app.extensions["benefit.search"].close()
 
 
 @pytest.fixture
@@ -159,6 +161,20 @@ def count_queries(app: Flask) -> Callable[[], Any]:
 
 
 @pytest.fixture
+def open_index() -> Iterator[Callable[[str | Path], SearchIndex]]:
+    """A search index reader on a folder (a worker's, say), its files closed after the test."""
+    opened: list[SearchIndex] = []
+
+    def open_(root: str | Path) -> SearchIndex:
+        opened.append(SearchIndex(root))
+        return opened[-1]
+
+    yield open_
+    for index in opened:
+        index.close()
+
+
+@pytest.fixture
 def make_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
     """Another app on the same database with some settings changed; its connections closed after."""
     made: list[Flask] = []
@@ -174,3 +190,4 @@ def make_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
         with other.app_context():
             db.session.remove()
             db.engine.dispose()
+        other.extensions["benefit.search"].close()

@@ -79,6 +79,11 @@ class SearchService:
             self._thread.join(timeout=10)
             self._thread = None
 
+    def close(self) -> None:
+        """Stop the indexer thread and close the index's files (tests; a worker just exits)."""
+        self.stop_thread()
+        self.index.close()
+
     def warm(self) -> None:
         """Open the searcher and fill the posting cache before the first query (gunicorn's
         post_worker_init calls this)."""

@@ -53,6 +53,10 @@ WILDCARD_MIN_PREFIX = 2
 WILDCARD_MAX_TERMS = 40
 WILDCARD_MAX_SCAN = 2_000
 MAX_QUERY_TERMS = 24
+# One file per part of a segment, not Whoosh's default compound file: a reader copies each part of
+# a compound file into its own memory (BytesIO), which was 120 MiB of postings in every gunicorn
+# worker at 100k posts; separate files are read through the operating system's shared page cache.
+WRITER_OPTIONS: dict[str, Any] = {"compound": False}
 # Warming reads at most this many of each text field's most frequent terms.
 WARM_TERMS_PER_FIELD = 5_000
 # Snippets re-analyse the row's text; past this many characters a match is not worth the time.
@@ -217,19 +221,25 @@ def _refreshed(ix: Any, old: Any) -> Any:
         return ix.searcher()
     if ix.latest_generation() == old.reader().generation():
         return old
+    readers = []
+    opened = []
     try:
         toc = TOC.read(ix.storage, ix.indexname, schema=ix.schema)
         reusable = {r.segment().segment_id(): r for r, _ in old.reader().leaf_readers() if r.segment()}
-        readers = []
         for segment in toc.segments:
             previous = reusable.get(segment.segment_id())
             if previous is not None and previous.segment().deleted_count() == segment.deleted_count():
                 readers.append(previous)
                 del reusable[segment.segment_id()]
             else:
-                readers.append(SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation))
+                opened.append(SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation))
+                readers.append(opened[-1])
     except OSError:
-        # A writer removed a file between reading the table of contents and opening it.
+        # A writer removed a file between reading the table of contents and opening it: start
+        # afresh (closing what this attempt and the old searcher had open).
+        for reader in opened:
+            reader.close()
+        old.close()
         return ix.searcher()
     for unused in reusable.values():
         unused.close()
@@ -306,7 +316,7 @@ class SearchIndex:
                     return
                 path = self._new_generation()
                 ix = index.create_in(str(path), make_schema())
-                writer = ix.writer()
+                writer = ix.writer(**WRITER_OPTIONS)
                 writer.update_document(id=META_ID, meta=IndexMeta().to_json())
                 writer.commit()
                 ix.close()
@@ -343,6 +353,8 @@ class SearchIndex:
         if path is None:
             return None
         if self._ix is None or self._ix_path != path:
+            if self._searcher is not None:
+                self._searcher.close()
             self._ix = index.open_dir(str(path))
             self._ix_path = path
             self._searcher = None
@@ -366,7 +378,7 @@ class SearchIndex:
         with self._lock:
             ix = self._open()
             try:
-                return IndexWriter(ix, ix.writer(timeout=0.0))
+                return IndexWriter(ix, ix.writer(timeout=0.0, **WRITER_OPTIONS))
             except LockError:
                 return None
 
@@ -383,7 +395,7 @@ class SearchIndex:
         path = self._new_generation()
         try:
             ix = index.create_in(str(path), make_schema())
-            kwargs: dict[str, Any] = {"limitmb": memory_mb}
+            kwargs: dict[str, Any] = {"limitmb": memory_mb, **WRITER_OPTIONS}
             if procs > 1:
                 kwargs.update(procs=procs, multisegment=multisegment)
             writer = ix.writer(**kwargs)
@@ -500,6 +512,8 @@ class SearchIndex:
         except OSError:
             # A merge removed a segment file this searcher had not opened yet: start afresh, once.
             with self._lock:
+                if self._searcher is not None:
+                    self._searcher.close()
                 self._searcher = None
             return self._search(req)
 

@@ -163,7 +163,9 @@ def caught_up(index: SearchIndex) -> bool:
     return index.exists() and index.read_meta().watermark >= newest and not index.read_meta().gaps
 
 
-def test_four_gunicorn_workers_and_the_indexer_lose_nothing(app, make_user, taxonomy, processes, env):
+def test_four_gunicorn_workers_and_the_indexer_lose_nothing(
+    app, make_user, taxonomy, processes, env, open_index
+):
     writers = [make_user().username for _ in range(4)]
     port = free_port()
     processes.env.update(BENEFIT_BIND=f"127.0.0.1:{port}", BENEFIT_WORKERS="4")
@@ -234,7 +236,7 @@ def test_four_gunicorn_workers_and_the_indexer_lose_nothing(app, make_user, taxo
     assert db.session.scalar(sa.select(sa.func.count(Topic.id))) == 4 * per_client
     db.session.rollback()
 
-    index = SearchIndex(env["BENEFIT_SEARCH_INDEX_DIR"])
+    index = open_index(env["BENEFIT_SEARCH_INDEX_DIR"])
     wait_for(lambda: caught_up(index), 30, "the indexer to apply the log")
     reader = Browser(base)
     for word, title in sorted(expected.items()):
@@ -268,7 +270,9 @@ def seed_topics(make_user, n: int) -> None:
     db.session.commit()
 
 
-def test_sigkill_in_the_middle_of_a_batch_loses_and_repeats_nothing(app, make_user, processes, env):
+def test_sigkill_in_the_middle_of_a_batch_loses_and_repeats_nothing(
+    app, make_user, processes, env, open_index
+):
     n = 600
     seed_topics(make_user, n)
     kills = 0
@@ -291,16 +295,16 @@ def test_sigkill_in_the_middle_of_a_batch_loses_and_repeats_nothing(app, make_us
                     kills += 1
                     break
         proc.wait(timeout=10)
-        watermarks.append(SearchIndex(env["BENEFIT_SEARCH_INDEX_DIR"]).read_meta().watermark)
+        watermarks.append(open_index(env["BENEFIT_SEARCH_INDEX_DIR"]).read_meta().watermark)
     assert kills == 3
     assert watermarks == sorted(watermarks) and watermarks[-1] < n  # work was left to finish
 
-    index = SearchIndex(env["BENEFIT_SEARCH_INDEX_DIR"])
+    index = open_index(env["BENEFIT_SEARCH_INDEX_DIR"])
     assert index.exists()
     index.doc_count()  # the index still opens after three kills
     out = processes.flask("search", "worker", "--once")
     assert "applied" in out
-    index = SearchIndex(env["BENEFIT_SEARCH_INDEX_DIR"])
+    index = open_index(env["BENEFIT_SEARCH_INDEX_DIR"])
     assert index.doc_count() == n
     meta = index.read_meta()
     assert meta.applied == db.session.scalar(sa.select(sa.func.count(SearchChange.id)))
@@ -310,11 +314,11 @@ def test_sigkill_in_the_middle_of_a_batch_loses_and_repeats_nothing(app, make_us
     assert reconcile(index, db.engine).queued == 0
 
 
-def test_reconcile_repairs_changes_made_behind_the_apps_back(app, make_topic, processes, env):
+def test_reconcile_repairs_changes_made_behind_the_apps_back(app, make_topic, processes, env, open_index):
     topics = [make_topic(title=f"Reconciled topic {i}", body=f"before{i}word") for i in range(5)]
     ids = [t.id for t in topics]
     processes.start("worker", "flask", "search", "worker")
-    index = SearchIndex(env["BENEFIT_SEARCH_INDEX_DIR"])
+    index = open_index(env["BENEFIT_SEARCH_INDEX_DIR"])
     wait_for(lambda: caught_up(index), 30, "the first documents")
     assert index.ids_for("before3word") == [ids[3]]
 

@@ -138,12 +138,13 @@ def test_a_busy_writer_lock_leaves_the_work_to_its_holder(app, make_topic):
     index = index_of(app)
     holder = index.writer()
     assert holder is not None
+    other = SearchIndex(index.root)
     try:
-        other = SearchIndex(index.root)
         assert other.writer() is None
         assert apply_batch(other, db.engine) is None
     finally:
         holder.cancel()
+        other.close()
     assert apply_pending(index, db.engine) == 1
 
 

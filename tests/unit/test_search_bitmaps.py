@@ -60,7 +60,8 @@ def index(tmp_path):
     for n in range(2, 301, 11):
         writer.delete(str(n))
     writer.commit(IndexMeta(watermark=1))
-    return ix
+    yield ix
+    ix.close()
 
 
 QUERIES = [
@@ -154,6 +155,7 @@ def test_a_small_cache_evicts_and_still_answers_the_same(index, tmp_path):
             == index.search(SearchRequest(text=text, see_all=True, per_page=50)).ids
         )
     assert small.cache_info()["bytes"] <= 0 or small.cache_info()["bytes"] < index.cache_info()["bytes"]
+    small.close()
 
 
 def test_warming_reads_the_most_frequent_terms_first(index):
@@ -163,6 +165,7 @@ def test_warming_reads_the_most_frequent_terms_first(index):
     assert info["bytes"] > 0 and info["misses"] > 0
     fresh.search(SearchRequest(text="library", see_all=True))
     assert fresh.cache_info()["hits"] > info["hits"]
+    fresh.close()
 
 
 def test_an_index_built_before_word_pairs_still_finds_phrases(tmp_path, monkeypatch, index):
@@ -191,3 +194,4 @@ def test_an_index_built_before_word_pairs_still_finds_phrases(tmp_path, monkeypa
         expected = whoosh_ids(searcher, old._parser.parse('"library reader"'))
         assert {int(searcher.stored_fields(n)["id"]) for n in expected} == set(found.ids)
     assert 400 in found.ids
+    old.close()

@@ -16,11 +16,12 @@ from sqlalchemy.orm import defer, selectinload
 from benefit import permissions
 from benefit.extensions import db
 from benefit.forms_util import choices
-from benefit.models import KINDS, MISTAKE_CATEGORIES, Reply, Tag, TagSynonym, Topic
+from benefit.models import KINDS, MISTAKE_CATEGORIES, Reply, Topic
 from benefit.search import bp, get_service
 from benefit.search.documents import plain_text, topic_body_text
 from benefit.search.forms import FILTER_NAMES, MAX_QUERY_CHARS, SORT_LABELS, SearchForm, split_query
 from benefit.search.index import SearchRequest, SearchResult
+from benefit.services import tags
 
 KIND_WORDS = {
     **{k: k for k in KINDS},
@@ -59,18 +60,13 @@ def _page() -> int:
 def _resolve_filters(filters: dict[str, list[str]], notices: list[str]) -> dict[str, list[str]]:
     """Map synonyms to canonical tags and plural kinds to kinds; say so when a value is unknown."""
     out: dict[str, list[str]] = {}
-    wanted = {v for name in ("platform", "trend") for v in filters.get(name, [])}
-    tags: dict[str, Tag] = {}
-    if wanted:
-        tags = {t.slug: t for t in db.session.scalars(sa.select(Tag).where(Tag.slug.in_(wanted)))}
-        for syn in db.session.scalars(sa.select(TagSynonym).where(TagSynonym.slug.in_(wanted))):
-            tags.setdefault(syn.slug, syn.tag)
+    vocabulary = tags.vocabulary()
     for name, values in filters.items():
         for value in values:
             resolved: str | None = value
             if name in ("platform", "trend"):
-                tag = tags.get(value)
-                resolved = tag.slug if tag is not None and tag.kind == name else None
+                tag = vocabulary.resolve(value)
+                resolved = tag[0] if tag is not None and tag[1] == name else None
                 if resolved is None:
                     notices.append(f"“{value}” is not a {name} tag, so nothing matches it.")
             elif name == "kind":
@@ -161,12 +157,10 @@ def _url(**changes: Any) -> str:
 @bp.route("/search")
 def search() -> str:
     form = SearchForm(request.args)
-    tags = list(db.session.scalars(sa.select(Tag).order_by(Tag.kind, Tag.name)))
-    tag_names = {t.slug: t.name for t in tags}
-    form.platform.choices = choices(
-        [("", "All platforms")] + [(t.slug, t.name) for t in tags if t.kind == "platform"]
-    )
-    form.trend.choices = choices([("", "All trends")] + [(t.slug, t.name) for t in tags if t.kind == "trend"])
+    vocabulary = tags.vocabulary()  # per process, not a statement per search
+    tag_names = {slug: name for slug, (name, _) in vocabulary.tags.items()}
+    form.platform.choices = choices([("", "All platforms"), *vocabulary.names("platform")])
+    form.trend.choices = choices([("", "All trends"), *vocabulary.names("trend")])
     raw = request.args.get("q", "")
     parsed = split_query(raw)
     notices: list[str] = []

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import sqlalchemy as sa
+from flask import current_app
 from slugify import slugify
+from sqlalchemy.orm import Session
 
 from benefit.extensions import db
 from benefit.models import TAG_KINDS, Tag, TagSynonym
@@ -112,3 +117,61 @@ def load_taxonomy(folder: Path = TAXONOMY_DIR) -> int:
         if synonym not in known_synonyms and synonym not in existing and target in existing:
             db.session.add(TagSynonym(slug=synonym, tag=existing[target]))
     return created
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Every tag as plain values (slug → name and kind) and every synonym (slug → tag slug)."""
+
+    tags: dict[str, tuple[str, str]]
+    synonyms: dict[str, str]
+
+    def names(self, kind: str) -> list[tuple[str, str]]:
+        """(slug, name) of the tags of one kind, by name."""
+        return sorted(
+            ((slug, name) for slug, (name, k) in self.tags.items() if k == kind), key=lambda sn: sn[1]
+        )
+
+    def resolve(self, slug: str) -> tuple[str, str] | None:
+        """(slug, kind) of the tag a slug or synonym names, or None."""
+        canonical = slug if slug in self.tags else self.synonyms.get(slug)
+        return (canonical, self.tags[canonical][1]) if canonical in self.tags else None
+
+
+_vocabulary_generation = 0
+
+
+def vocabulary() -> Vocabulary:
+    """The tag vocabulary, kept per process for TAG_COUNTS_CACHE_SECONDS (tags change rarely; a
+    commit that changes a tag or synonym in this process drops it at once)."""
+    ttl = current_app.config["TAG_COUNTS_CACHE_SECONDS"]
+    cached = current_app.extensions.get("benefit.tag_vocabulary")
+    now = time.monotonic()
+    if ttl > 0 and cached is not None and cached[0] == _vocabulary_generation and now - cached[1] < ttl:
+        return cast(Vocabulary, cached[2])
+    rows = db.session.execute(sa.select(Tag.slug, Tag.name, Tag.kind))
+    synonyms = db.session.execute(sa.select(TagSynonym.slug, Tag.slug).join(Tag, Tag.id == TagSynonym.tag_id))
+    found = Vocabulary(
+        tags={slug: (name, kind) for slug, name, kind in rows},
+        synonyms={syn: slug for syn, slug in synonyms},
+    )
+    current_app.extensions["benefit.tag_vocabulary"] = (_vocabulary_generation, now, found)
+    return found
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _note_tag_changes(session: Session, flush_context: Any) -> None:
+    if any(isinstance(obj, (Tag, TagSynonym)) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["benefit.tags_changed"] = True
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _drop_vocabulary(session: Session) -> None:
+    global _vocabulary_generation
+    if session.info.pop("benefit.tags_changed", False):
+        _vocabulary_generation += 1
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_tag_changes(session: Session) -> None:
+    session.info.pop("benefit.tags_changed", None)

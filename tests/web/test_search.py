@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from benefit.extensions import db
-from benefit.models import Reply, Topic
+from benefit.models import Reply, TagSynonym, Topic
 
 
 def results(response) -> list[str]:
@@ -93,6 +93,17 @@ def test_filters_in_the_query_and_as_controls(client, make_topic, make_user):
     assert results(client.get("/search?q=platform:ig+hashtag")) == ["Hashtag strategy"]  # a synonym
     unknown = client.get("/search?q=platform:myspace+hashtag")
     assert results(unknown) == [] and "is not a platform tag" in unknown.text
+
+
+def test_a_renamed_tag_and_a_new_synonym_reach_the_search_page_at_once(client, make_topic, taxonomy):
+    make_topic(title="Hashtag strategy", body="Hashtag research first.", tags=("instagram",))
+    assert "Insta (Meta)" not in client.get("/search").text  # the vocabulary is now cached
+    taxonomy["instagram"].name = "Insta (Meta)"
+    db.session.add(TagSynonym(slug="gram", tag=taxonomy["instagram"]))
+    db.session.commit()
+    page = BeautifulSoup(client.get("/search").text, "html.parser")
+    assert "Insta (Meta)" in [o.text for o in page.select("select[name=platform] option")]
+    assert results(client.get("/search?q=platform:gram+hashtag")) == ["Hashtag strategy"]
 
 
 def test_anonymous_mistake_reporter_is_not_searchable_by_author(client, make_topic, make_user):

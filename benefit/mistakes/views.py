@@ -17,7 +17,7 @@ from benefit.mistakes.forms import MergeForm
 from benefit.models import Topic
 from benefit.permissions import login_required
 from benefit.services import mistakes
-from benefit.services.errors import NotFound, ServiceError
+from benefit.services.errors import ServiceError
 
 
 def wants_json() -> bool:
@@ -69,11 +69,8 @@ def _refuse(exc: ServiceError) -> Response | tuple[Response, int]:
 @bp.route("/t/<int:topic_id>/vote", methods=["POST"])
 @login_required
 def vote(topic_id: int) -> Response | tuple[Response, int]:
-    topic = db.session.get(Topic, topic_id)
-    if topic is None:
-        return _refuse(NotFound("That mistake does not exist or is not visible to you."))
     try:
-        result = mistakes.toggle_vote(current_user, topic)
+        result = mistakes.toggle_vote(current_user, topic_id)
     except ServiceError as exc:
         db.session.rollback()
         return _refuse(exc)
@@ -89,7 +86,7 @@ def vote(topic_id: int) -> Response | tuple[Response, int]:
             message=f"{message} {result.count} {_vote_phrase(result.count)}.",
         )
     flash(message, "success")
-    return redirect(_topic_url(topic, "vote"))
+    return redirect(_topic_url(result.topic, "vote"))
 
 
 def _moderated_mistake(topic_id: int) -> Topic:

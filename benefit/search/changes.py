@@ -19,6 +19,11 @@ from benefit.models import Reply, SearchChange, Tag, Topic, User, topic_tag, utc
 PENDING_KEY = "benefit.search.pending"
 
 
+def log_topic_changes(session: Session, topic_ids: set[int]) -> None:
+    """Log topics changed by Core statements, which the flush hook cannot see (a vote's recount)."""
+    _log(session, topic_ids)
+
+
 def _log(session: Session, topic_ids: set[int]) -> None:
     if not topic_ids:
         return

@@ -272,3 +272,20 @@ def test_rollback_never_reaches_the_index(client, make_topic, make_user):
     db.session.rollback()
     assert results(client.get("/search?q=narwhal")) == ["Committed narwhal"]
     assert db.session.scalar(sa.select(sa.func.count(Topic.id))) == 1
+
+
+def test_votes_cast_on_the_site_reorder_search_by_votes(client, make_topic, make_user, login):
+    older = make_topic(title="Quiz answers posted early", kind="mistake", tags=())
+    newer = make_topic(title="Quiz winners not tagged", kind="mistake", tags=())
+    assert results(client.get("/search?q=quiz&sort=votes")) == [newer.title, older.title]  # a tie
+    for _ in range(2):
+        client.post("/auth/logout")
+        login(make_user())
+        assert client.post(f"/t/{older.id}/vote").status_code == 302
+    assert results(client.get("/search?q=quiz&sort=votes")) == [older.title, newer.title]
+    client.post(f"/t/{older.id}/vote")  # one vote taken back: one still beats none
+    assert results(client.get("/search?q=quiz&sort=votes")) == [older.title, newer.title]
+    client.post("/auth/logout")
+    login(make_user())
+    client.post(f"/t/{newer.id}/vote")  # one each: a tie again
+    assert results(client.get("/search?q=quiz&sort=votes")) == [newer.title, older.title]

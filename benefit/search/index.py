@@ -301,8 +301,15 @@ class SearchIndex:
         return path if path.is_dir() else None
 
     def exists(self) -> bool:
-        path = self.current_path()
-        return path is not None and index.exists_in(str(path))
+        for _ in range(3):
+            path = self.current_path()
+            try:
+                return path is not None and index.exists_in(str(path))
+            except FileNotFoundError:
+                # A writer committed (or a rebuild swapped generations) while Whoosh read the
+                # table of contents it was replacing: look again.
+                continue
+        return True  # the index kept changing under us: it is there
 
     def ensure(self) -> None:
         """Create an empty index (watermark 0) unless one exists; safe across processes."""

@@ -300,3 +300,25 @@ def test_the_worker_rebuilds_when_the_database_is_not_the_one_it_indexed(app, ma
         worker.wake.set()
         thread.join(timeout=10)
     assert index.ids_for("yak") == [fresh.id]
+
+
+def test_an_index_committed_to_while_being_checked_is_still_found(tmp_path, monkeypatch):
+    """Whoosh can find the table of contents it is reading gone when a writer commits meanwhile."""
+    from benefit.search import index as index_module
+
+    search_index = SearchIndex(tmp_path / "idx")
+    search_index.ensure()
+    real = index_module.index.exists_in
+    calls = []
+
+    def racing(path: str) -> bool:
+        calls.append(path)
+        if len(calls) == 1:
+            raise FileNotFoundError(path + "/_MAIN_1.toc")
+        return real(path)
+
+    monkeypatch.setattr(index_module.index, "exists_in", racing)
+    assert search_index.exists()
+    search_index.ensure()  # neither raises nor creates a second generation
+    assert len(calls) == 3
+    assert len([p for p in (tmp_path / "idx").iterdir() if p.name.startswith("gen-")]) == 1

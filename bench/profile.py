@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.profile /practices            # pyinstrument tree + per-statement timings
     .venv/bin/python -m bench.profile /practices --explain  # plus the full EXPLAIN (ANALYZE, BUFFERS)
+    .venv/bin/python -m bench.profile /t/123/vote --post --user member7  # a form POST (no CSRF here)
 
 Needs the database that `make bench` loaded (kept after the run).
 """
@@ -27,6 +28,7 @@ def main() -> None:
     parser.add_argument("--user", help="log in as this member first (password: the benchmark's)")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--post", action="store_true", help="POST to the path (an empty form) instead of GET")
     args = parser.parse_args()
 
     from pyinstrument import Profiler
@@ -38,14 +40,25 @@ def main() -> None:
     client = app.test_client()
     if args.user:
         client.post("/auth/login", data={"login": args.user, "password": dataset.PASSWORD})
+    request: Any = client.get
+    if args.post:
+        # Like wrk, send the same session cookie every time: the flashed messages the redirect
+        # would show are not left to pile up in the cookie.
+        cookie = client.get_cookie("session")
+
+        def request(path: str) -> Any:
+            if cookie is not None:
+                client.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+            return client.post(path)
+
     for _ in range(3):
-        client.get(args.path)
+        request(args.path)
 
     cpu = time.process_time()
     walls = []
     for _ in range(args.repeat):
         t = time.perf_counter()
-        client.get(args.path)
+        request(args.path)
         walls.append((time.perf_counter() - t) * 1000)
     cpu = (time.process_time() - cpu) / args.repeat * 1000
     walls.sort()
@@ -58,8 +71,8 @@ def main() -> None:
     profiler = Profiler(interval=0.0005)
     with profiler:
         for _ in range(args.repeat):
-            client.get(args.path)
-    print(profiler.output_text(color=False, show_all=False))
+            request(args.path)
+    print(profiler.output_text(color=False, show_all=bool(__import__("os").environ.get("SHOW_ALL"))))
 
     captured: list[tuple[str, Any]] = []
 
@@ -69,7 +82,7 @@ def main() -> None:
     with app.app_context():
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", before)
-    client.get(args.path)
+    request(args.path)
     sa.event.remove(engine, "before_cursor_execute", before)
     with psycopg.connect(url) as conn:
         for statement, params in captured:

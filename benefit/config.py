@@ -57,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
     "DIGEST_CONFIRM_MAX_AGE": 7 * 24 * 3600,
     # The mailto: half of List-Unsubscribe; without it, the MAIL_SENDER address.
     "DIGEST_UNSUBSCRIBE_MAILTO": None,
+    # PostgreSQL: commit votes without waiting for the WAL flush (see services/mistakes.py).
+    "VOTE_ASYNC_COMMIT": True,
     "SEARCH_INDEX_DIR": None,  # filled in from instance_path
     # "thread" (dev server), "sync" (tests: after each commit), "off" (a separate worker runs)
     "SEARCH_INDEXER": "off",

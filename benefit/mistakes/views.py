@@ -86,7 +86,7 @@ def vote(topic_id: int) -> Response | tuple[Response, int]:
             message=f"{message} {result.count} {_vote_phrase(result.count)}.",
         )
     flash(message, "success")
-    return redirect(_topic_url(result.topic, "vote"))
+    return redirect(url_for("forum.topic", topic_id=topic_id, slug=result.slug, _anchor="vote"))
 
 
 def _moderated_mistake(topic_id: int) -> Topic:

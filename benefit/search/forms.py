@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
 
-from benefit.forms_util import choices
+from benefit.forms_util import CachedSelect, choices
 from benefit.models import KINDS, MISTAKE_CATEGORIES
 
 MAX_QUERY_CHARS = 300
@@ -22,15 +22,23 @@ class SearchForm(FlaskForm):
         csrf = False
 
     q = SearchField("Search for")
-    platform = SelectField("Platform", validate_choice=False)
-    trend = SelectField("Trend", validate_choice=False)
-    kind = SelectField("Kind", choices=choices([("", "All kinds"), *KINDS.items()]), validate_choice=False)
+    platform = SelectField("Platform", validate_choice=False, widget=CachedSelect())
+    trend = SelectField("Trend", validate_choice=False, widget=CachedSelect())
+    kind = SelectField(
+        "Kind",
+        choices=choices([("", "All kinds"), *KINDS.items()]),
+        validate_choice=False,
+        widget=CachedSelect(),
+    )
     category = SelectField(
         "Mistake category",
         choices=choices([("", "All categories"), *MISTAKE_CATEGORIES.items()]),
         validate_choice=False,
+        widget=CachedSelect(),
     )
-    sort = SelectField("Sort by", choices=choices(SORT_LABELS.items()), validate_choice=False)
+    sort = SelectField(
+        "Sort by", choices=choices(SORT_LABELS.items()), validate_choice=False, widget=CachedSelect()
+    )
 
 
 @dataclass

@@ -49,12 +49,23 @@ class Posting:
     ids: array[int] | None = None  # local document numbers, ascending (only when scored)
     scores: array[float] | None = None  # BM25F score per entry of `ids` (single precision)
     scored_at: int = 0  # the collection's document count when the scores were computed
+    # Positions in `ids`, best score first (ties: lower document first); made on first need.
+    ranking: array[int] | None = None
 
     def nbytes(self) -> int:
         size = 64 + self.bits.bit_length() // 8
         if self.ids is not None and self.scores is not None:
             size += self.ids.itemsize * len(self.ids) + self.scores.itemsize * len(self.scores)
+        if self.ranking is not None:
+            size += self.ranking.itemsize * len(self.ranking)
         return size
+
+    def ranked(self) -> array[int]:
+        """Positions in `ids` from the best score down: a one-word query reads its best from here."""
+        if self.ranking is None:
+            ids, scores = self.ids or array("I"), self.scores or array("f")
+            self.ranking = array("I", sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i])))
+        return self.ranking
 
 
 @dataclass
@@ -417,17 +428,38 @@ def top_by_score(
         bits = matched.get(leaf.key, 0)
         if not bits:
             continue
+        scoring = [
+            posting
+            for posting in (cache.unit(leaf, unit, top) for unit in units)
+            if posting.ids and posting.scores is not None and posting.bits & bits
+        ]
+        if len(scoring) == 1 and not bits & ~scoring[0].bits and bits.bit_count() > 4 * limit:
+            # One word scores every match (filters only narrow): walk its postings from the best down.
+            ranked.extend((-s, leaf.offset + n) for s, n in _best_of_one(scoring[0], bits, limit))
+            continue
         # A dense list of scores over the segment: list indexing is the cheapest add in Python.
         acc = [0.0] * leaf.reader.doc_count_all()
-        for unit in units:
-            posting = cache.unit(leaf, unit, top)
-            if not posting.ids or not (posting.bits & bits) or posting.scores is None:
-                continue
-            for n, s in zip(posting.ids, posting.scores, strict=True):
+        for posting in scoring:
+            for n, s in zip(posting.ids or (), posting.scores or (), strict=True):
                 acc[n] += s
         ranked.extend((-acc[n], leaf.offset + n) for n in _best(acc, bits, limit))
     ranked.sort()
     return [docnum for _, docnum in ranked[:limit]]
+
+
+def _best_of_one(posting: Posting, bits: int, limit: int) -> list[tuple[float, int]]:
+    """(score, local document) of the `limit` best matched documents of one scoring posting."""
+    ids, scores = posting.ids or array("I"), posting.scores or array("f")
+    raw = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    size = len(raw)
+    best: list[tuple[float, int]] = []
+    for i in posting.ranked():
+        n = ids[i]
+        if n >> 3 < size and raw[n >> 3] >> (n & 7) & 1:
+            best.append((scores[i], n))
+            if len(best) == limit:
+                break
+    return best
 
 
 def _best(acc: list[float], bits: int, limit: int) -> list[int]:

@@ -113,16 +113,18 @@ def test_filters_visibility_and_facet_counts_agree_with_whoosh(index):
         assert set(result.facets["platform"]) >= {"tiktok"}
 
 
-def test_relevance_order_is_whooshs_bm25f_order(index):
-    for text in ("library reader", "stories", "reader OR podcast"):
+@pytest.mark.parametrize("limit", [5, 15])
+def test_relevance_order_is_whooshs_bm25f_order(index, limit):
+    # One word matching many documents is read from its postings ranked best first.
+    for text in ("library reader", "stories", "library", "reader OR podcast"):
         with index._searching() as searcher:
             parsed = index._parser.parse(text)
             leaves = index._bitmaps.leaves(searcher)
             matched = {leaf.key: bitmaps.matches(index._bitmaps, leaf, parsed) for leaf in leaves}
-            ours = bitmaps.top_by_score(index._bitmaps, searcher, leaves, parsed, matched, 15)
+            ours = bitmaps.top_by_score(index._bitmaps, searcher, leaves, parsed, matched, limit)
             # Every match scored (limit=None): Whoosh's block-skipping top-N is not exact here, it
             # misses documents of the first segment that outscore its last hits.
-            theirs = list(searcher.search(parsed, limit=None))[:15]
+            theirs = list(searcher.search(parsed, limit=None))[:limit]
             their_scores = {hit.docnum: hit.score for hit in searcher.search(parsed, limit=None)}
             # Scores agree to single precision, so the order does too apart from near-ties.
             assert [round(their_scores[n], 3) for n in ours] == [round(hit.score, 3) for hit in theirs]

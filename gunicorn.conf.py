@@ -28,3 +28,7 @@ def post_worker_init(worker):
         service.warm()
     gc.collect()
     gc.freeze()
+    # A page allocates tens of thousands of short-lived objects (rows, template output): collect
+    # the youngest generation every 10,000 allocations rather than every 700 (about 5 % of a
+    # search page's time); the older generations keep their usual ratios.
+    gc.set_threshold(10_000, 10, 10)

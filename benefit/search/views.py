@@ -139,19 +139,26 @@ def _load_visible(ids: list[int]) -> list[Topic]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _url(**changes: Any) -> str:
-    """This search's address with some arguments changed (None: removed), back on page 1.
+class _Links:
+    """This search's address with one argument changed (None: removed), back on page 1.
 
-    Built with urlencode rather than url_for: a results page links every facet value.
+    A results page links every facet value: the rest of the address is encoded once per
+    argument, not once per link (and not with url_for).
     """
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
-    for key, value in changes.items():
-        if value is None:
-            args.pop(key, None)
-        else:
-            args[key] = value
-    base = request.script_root + request.path
-    return f"{base}?{urllib.parse.urlencode(args)}" if args else base
+
+    def __init__(self) -> None:
+        self.base = request.script_root + request.path
+        self.args = {k: v for k, v in request.args.items() if k != "page"}
+        self._rest: dict[str, str] = {}
+
+    def __call__(self, name: str, value: str | None) -> str:
+        rest = self._rest.get(name)
+        if rest is None:
+            others = {k: v for k, v in self.args.items() if k != name}
+            rest = self._rest[name] = urllib.parse.urlencode(others)
+        changed = urllib.parse.urlencode({name: value}) if value is not None else ""
+        query = f"{rest}&{changed}" if rest and changed else rest or changed
+        return f"{self.base}?{query}" if query else self.base
 
 
 @bp.route("/search")
@@ -208,6 +215,7 @@ def search() -> str:
         notices.append("Type a word or two to search: that query has none.")
     topics = _load_visible(result.ids)
     pagination = ResultPage(page=page, per_page=per_page, error_out=False, items=topics, total=result.total)
+    links = _Links()
     return render_template(
         "search/search.html",
         form=form,
@@ -220,10 +228,10 @@ def search() -> str:
         pagination=pagination,
         notices=notices,
         suggestion=suggestion,
-        suggestion_url=_url(q=suggestion) if suggestion else None,
+        suggestion_url=links("q", suggestion) if suggestion else None,
         facet_labels={"platform": tag_names, "trend": tag_names, "kind": KINDS},
-        facet_url=lambda name, value: _url(**{name: value}),
-        clear_url=lambda name: _url(**{name: None}),
+        facet_url=links,
+        clear_url=lambda name: links(name, None),
         sort=sort,
         sort_labels=SORT_LABELS,
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 import flask_login
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from flask import Flask, has_request_context, request, url_for
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -147,6 +147,22 @@ def register_jinja(app: Flask) -> None:
     app.jinja_env.globals["current_user"] = flask_login.current_user
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.globals["settings_pages"] = lambda: app.extensions["benefit.settings_pages"]
+
+    tag_urls: dict[tuple[str, str], str] = {}
+
+    def tag_url(slug: str) -> str:
+        """A tag's address, built once per process: every list links every topic's tags."""
+        if not has_request_context():
+            return url_for("forum.tag", slug=slug)
+        key = (request.script_root, slug)
+        found = tag_urls.get(key)
+        if found is None:
+            if len(tag_urls) >= 10_000:
+                tag_urls.clear()
+            found = tag_urls[key] = url_for("forum.tag", slug=slug)
+        return found
+
+    app.jinja_env.globals["tag_url"] = tag_url
 
     @app.template_filter("date")
     def format_date(value: Any, fmt: str = "%d %b %Y") -> str:

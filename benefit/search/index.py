@@ -31,6 +31,7 @@ from whoosh import highlight, index, qparser, query
 from whoosh.analysis import LanguageAnalyzer, ShingleFilter
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import TOC, LockError
+from whoosh.lang import stemmer_for_language
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
@@ -208,6 +209,34 @@ def _probe(terms: frozenset[str]) -> re.Pattern[str]:
     """
     heads = sorted({t[: max(3, len(t) - 1)] for t in terms}, key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(h) for h in heads) + ")", re.IGNORECASE)
+
+
+_TOKENIZER, _LOWERCASE, _STOPS, _STEMMER = ANALYZER.items
+_STEM = stemmer_for_language(_STEMMER.lang) if _STEMMER.lang else _STEMMER.stemfn  # as StemFilter does
+
+
+@functools.lru_cache(maxsize=50_000)
+def _analysed_word(word: str) -> str:
+    """What ANALYZER makes of one word, stop words kept (as the highlighter asks for them)."""
+    low = word.lower()
+    if len(low) < _STOPS.min or low in _STOPS.stops or low in _STEMMER.ignore:
+        return low
+    return str(_STEM(low))
+
+
+def _marked_tokens(text: str, terms: frozenset[str], probe: re.Pattern[str]) -> Iterator[Any]:
+    """ANALYZER's tokens of `text` for Whoosh's highlighter, each marked matched or not.
+
+    The same tokens `highlight.highlight` makes (same tokenizer, same positions), but only the
+    words the probe finds are lowercased and stemmed: no other word can stem to a searched term.
+    """
+    for token in _TOKENIZER(text, chars=True, mode="query", removestops=False):
+        token.matched = False
+        if probe.match(token.text):
+            analysed = _analysed_word(token.text)
+            if analysed in terms:
+                token.text, token.matched = analysed, True
+        yield token
 
 
 def _refreshed(ix: Any, old: Any) -> Any:
@@ -737,7 +766,8 @@ class SearchIndex:
             return Markup("")
         # Analysing text is the cost of a snippet: first look (in C) for a word that could stem to
         # a searched term, and analyse only the stretch of text around it.
-        first = _probe(termset).search(text, 0, SNIPPET_SCAN_CHARS)
+        probe = _probe(termset)
+        first = probe.search(text, 0, SNIPPET_SCAN_CHARS)
         if first is None:
             return Markup("")
         if whole:
@@ -747,7 +777,10 @@ class SearchIndex:
             fragmenter = highlight.ContextFragmenter(maxchars=chars, surround=70)
             start = max(0, first.start() - SNIPPET_LEAD_CHARS)
             scanned = text[start : min(start + SNIPPET_WINDOW_CHARS, SNIPPET_SCAN_CHARS)]
-        out = highlight.highlight(scanned, termset, ANALYZER, fragmenter, _MarkFormatter(), top=top)
+        # highlight.highlight(), fed tokens that only analyse the words that can match.
+        fragments = fragmenter.fragment_tokens(scanned, _marked_tokens(scanned, termset, probe))
+        best = highlight.top_fragments(fragments, top, highlight.BasicFragmentScorer(), highlight.FIRST)
+        out = _MarkFormatter()(scanned, best)
         # Safe: _MarkFormatter escapes every character of the text; only its <mark> tags are markup.
         return Markup(out)  # nosec B704
 

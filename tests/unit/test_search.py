@@ -322,3 +322,30 @@ def test_an_index_committed_to_while_being_checked_is_still_found(tmp_path, monk
     search_index.ensure()  # neither raises nor creates a second generation
     assert len(calls) == 3
     assert len([p for p in (tmp_path / "idx").iterdir() if p.name.startswith("gen-")]) == 1
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("Running a library's TikTok: runs, runners and the run-up to story time.", "running"),
+        ("Stories for teens. Our story hour; the storyteller's stories!", "stories teen"),
+        ("The post was posted by posting staff at the U.S. library, posts 3.5 times", "post library"),
+        ("Nothing here matches at all, not one word of it.", "podcast"),
+        ("Ours is the library; our readers and yours. Having a book club, having fun.", "ours having"),
+        (" ".join(["padding words"] * 40 + ["a booktok trend"] + ["more padding"] * 40), "booktok trend"),
+    ],
+)
+def test_snippets_mark_exactly_what_whooshs_highlighter_marks(text, words):
+    from whoosh import highlight
+
+    from benefit.search import index as index_module
+
+    terms = frozenset(t.text for t in index_module.ANALYZER(words))
+    probe = index_module._probe(terms)
+    for fragmenter in (highlight.ContextFragmenter(maxchars=220, surround=70), highlight.WholeFragmenter()):
+        theirs = highlight.highlight(
+            text, terms, index_module.ANALYZER, fragmenter, index_module._MarkFormatter()
+        )
+        fragments = fragmenter.fragment_tokens(text, index_module._marked_tokens(text, terms, probe))
+        best = highlight.top_fragments(fragments, 3, highlight.BasicFragmentScorer(), highlight.FIRST)
+        assert index_module._MarkFormatter()(text, best) == theirs

@@ -232,6 +232,7 @@ def search() -> str:
         facet_labels={"platform": tag_names, "trend": tag_names, "kind": KINDS},
         facet_url=links,
         clear_url=lambda name: links(name, None),
+        page_url=lambda page: links("page", str(page)),
         sort=sort,
         sort_labels=SORT_LABELS,
     )

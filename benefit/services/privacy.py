@@ -204,6 +204,15 @@ def delete_account(user: User, password: str, *, remove_posts: bool = False) -> 
         raise ServiceError("Your password is not right.", field="password")
 
     voted_topic_ids = list(db.session.scalars(sa.select(Vote.topic_id).where(Vote.user_id == user.id)))
+    if voted_topic_ids:
+        # Take the topics' row locks first, in id order, as a vote does: the recount below then
+        # sees every vote committed meanwhile (PostgreSQL; SQLite serialises writers anyway).
+        db.session.execute(
+            sa.select(Topic.id)
+            .where(Topic.id.in_(voted_topic_ids))
+            .order_by(Topic.id)
+            .with_for_update(key_share=True)
+        )
     db.session.execute(sa.delete(Vote).where(Vote.user_id == user.id))
     if voted_topic_ids:
         counted = sa.select(sa.func.count(Vote.id)).where(Vote.topic_id == Topic.id).scalar_subquery()

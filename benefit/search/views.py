@@ -140,7 +140,8 @@ def _load_visible(ids: list[int]) -> list[Topic]:
 
 
 class _Links:
-    """This search's address with one argument changed (None: removed), back on page 1.
+    """This search's address with one argument changed (None: removed), back on page 1 unless
+    the argument changed is the page.
 
     A results page links every facet value: the rest of the address is encoded once per
     argument, not once per link (and not with url_for).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from flask import flash
 from flask_wtf import FlaskForm
@@ -47,7 +47,7 @@ class CachedSelect(Select):
         if not isinstance(options, list) or not all(
             isinstance(c, SelectChoice) and not c.render_kw and c.optgroup is None for c in options
         ):
-            return Markup(super().__call__(field, **kwargs))
+            return self._render(field, **kwargs)
         try:
             key = (
                 field.id,
@@ -59,10 +59,14 @@ class CachedSelect(Select):
             )
             hash(key)
         except TypeError:  # an unhashable attribute or value
-            return Markup(super().__call__(field, **kwargs))
+            return self._render(field, **kwargs)
         html = self._rendered.get(key)
         if html is None:
             if len(self._rendered) >= self.MAX_ENTRIES:
                 self._rendered.clear()
-            html = self._rendered[key] = Markup(super().__call__(field, **kwargs))
+            html = self._rendered[key] = self._render(field, **kwargs)
         return html
+
+    def _render(self, field: Field, **kwargs: Any) -> Markup:
+        # WTForms' Select escapes every value and label and returns Markup itself.
+        return cast(Markup, super().__call__(field, **kwargs))

@@ -239,39 +239,66 @@ def _marked_tokens(text: str, terms: frozenset[str], probe: re.Pattern[str]) -> 
         yield token
 
 
+# A searcher is opened again from the start when a commit lands while it opens (bounded).
+OPEN_ATTEMPTS = 5
+
+
+def _open_columns(reader: Any) -> None:
+    """Open the segment's per-document files now (stored fields, lengths, sortable columns).
+
+    Whoosh opens them lazily, on first use, and the indexer deletes a merged segment's files
+    when it commits: a file opened before that outlives its deletion (POSIX), a lazy open
+    after it fails, or reads every length as 0.
+    """
+    if not reader.doc_count_all():
+        return
+    reader.stored_fields(0)
+    for name, spec in reader.schema.items():
+        if spec.scorable:
+            reader.doc_field_length(0, name)
+        if spec.column_type is not None and reader.has_column(name):
+            reader.column_reader(name)
+
+
 def _refreshed(ix: Any, old: Any) -> Any:
     """A searcher for the latest commit, reusing the readers of segments that did not change.
 
     Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it adds back segments a merge removed and
     reuses a segment's reader even when the commit deleted documents from it, so updated documents
-    would show twice and deleted ones would stay.
+    would show twice and deleted ones would stay. New segments have every file opened at once,
+    and the whole opening starts again if a commit landed meanwhile (it may have deleted files
+    this opening still needed).
     """
-    if old is None:
-        return ix.searcher()
-    if ix.latest_generation() == old.reader().generation():
+    if old is not None and ix.latest_generation() == old.reader().generation():
         return old
-    readers = []
-    opened = []
-    try:
-        toc = TOC.read(ix.storage, ix.indexname, schema=ix.schema)
+    reusable: dict[Any, Any] = {}
+    if old is not None:
         reusable = {r.segment().segment_id(): r for r, _ in old.reader().leaf_readers() if r.segment()}
-        for segment in toc.segments:
-            previous = reusable.get(segment.segment_id())
-            if previous is not None and previous.segment().deleted_count() == segment.deleted_count():
-                readers.append(previous)
-                del reusable[segment.segment_id()]
-            else:
+    for _ in range(OPEN_ATTEMPTS):
+        readers: list[Any] = []
+        opened: list[Any] = []
+        try:
+            toc = TOC.read(ix.storage, ix.indexname, schema=ix.schema)
+            for segment in toc.segments:
+                previous = reusable.get(segment.segment_id())
+                if previous is not None and previous.segment().deleted_count() == segment.deleted_count():
+                    readers.append(previous)
+                    continue
                 opened.append(SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation))
+                _open_columns(opened[-1])
                 readers.append(opened[-1])
-    except OSError:
-        # A writer removed a file between reading the table of contents and opening it: start
-        # afresh (closing what this attempt and the old searcher had open).
+            if ix.latest_generation() == toc.generation:
+                break
+        except (OSError, TypeError):
+            pass  # a file went missing (TypeError: Whoosh's reader of a column it found gone)
         for reader in opened:
             reader.close()
-        old.close()
-        return ix.searcher()
+    else:
+        raise OSError(f"the search index kept changing while it was opened ({OPEN_ATTEMPTS} attempts)")
+    kept = {id(r) for r in readers}
     for unused in reusable.values():
-        unused.close()
+        if id(unused) not in kept:
+            unused.close()
     reader = MultiReader(readers, generation=toc.generation) if readers else EmptyReader(toc.schema)
     return Searcher(reader, fromindex=ix)
 

@@ -197,3 +197,60 @@ def test_an_index_built_before_word_pairs_still_finds_phrases(tmp_path, monkeypa
         assert {int(searcher.stored_fields(n)["id"]) for n in expected} == set(found.ids)
     assert 400 in found.ids
     old.close()
+
+
+def merge_everything(index: SearchIndex) -> None:
+    """What the indexer's commit does when it merges: new segment files, the old ones deleted."""
+    from whoosh import index as whoosh_index
+
+    from benefit.search.index import WRITER_OPTIONS
+
+    ix = whoosh_index.open_dir(str(index.current_path()))
+    before = set(ix.storage.list())
+    writer = ix.writer(**WRITER_OPTIONS)
+    writer.commit(optimize=True)
+    assert before - set(ix.storage.list()), "the merge deleted no file"
+    ix.close()
+
+
+def test_a_searcher_keeps_reading_segments_whose_files_a_merge_deleted(index):
+    with index._searching() as searcher:
+        titles = {n: searcher.stored_fields(n).get("title") for n in range(searcher.doc_count_all())}
+    worker = SearchIndex(index.root)  # another process's searcher, opened before the merge
+    try:
+        with worker._searching():
+            pass
+        old = worker._searcher
+        merge_everything(index)
+        # It still reads every stored field and every length of the segments it opened, though
+        # their files are gone now.
+        reader = old.reader()
+        for n in range(reader.doc_count_all()):
+            assert reader.stored_fields(n).get("title") == titles[n]
+            if titles[n]:
+                assert reader.doc_field_length(n, "title") > 0
+        assert worker.search(SearchRequest(text="library", see_all=True)).total > 0  # and reopens
+    finally:
+        worker.close()
+
+
+def test_a_searcher_opened_while_a_merge_commits_starts_again(index, monkeypatch):
+    from benefit.search import index as index_module
+
+    real = index_module._open_columns
+    merges = []
+
+    def merging_meanwhile(reader):
+        if not merges:
+            merges.append(True)
+            merge_everything(index)  # deletes the files of the segments being opened
+        real(reader)
+
+    monkeypatch.setattr(index_module, "_open_columns", merging_meanwhile)
+    expected = index.search(SearchRequest(text="library", see_all=True, per_page=1000)).ids
+    assert merges
+    with index._searching() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 1  # the merged segment
+        for n in range(searcher.doc_count_all()):
+            searcher.stored_fields(n)
+    assert index.search(SearchRequest(text="library", see_all=True, per_page=1000)).ids == expected

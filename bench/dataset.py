@@ -86,8 +86,8 @@ def _migrate_and_tag(url: str) -> dict[str, tuple[int, str]]:
 
     from benefit import create_app
     from benefit.extensions import db
+    from benefit.forum.tags import load_taxonomy
     from benefit.models import Tag
-    from benefit.services.tags import load_taxonomy
 
     app = create_app({"DATABASE_URL": url, "RATELIMIT_ENABLED": False})
     with app.app_context():
@@ -101,7 +101,7 @@ def _migrate_and_tag(url: str) -> dict[str, tuple[int, str]]:
 
 
 def generate_and_load(url: str, scale: float = 1.0, seed: int = 20261123) -> LoadReport:
-    from benefit.services.posting import make_slug
+    from benefit.forum.actions import make_slug
 
     sizes = Sizes.for_scale(scale)
     report = LoadReport(sizes=sizes)

@@ -20,8 +20,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from benefit.config import load_config
 
     load_config(app, overrides)
-    # Feature blueprints add (endpoint, label) here to appear in the settings navigation.
-    app.extensions["benefit.settings_pages"] = []
     register_extensions(app)
     from benefit.search import register_search
 
@@ -47,7 +45,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
+    login_manager.login_view = "accounts.login"
     login_manager.login_message = "Log in to continue."
     login_manager.login_message_category = "info"
 
@@ -79,45 +77,30 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from benefit.account import bp as account_bp
-    from benefit.auth import bp as auth_bp
+    """Each feature registers its own blueprint, template globals and CLI group."""
+    from benefit import accounts, community, forum, moderation
     from benefit.digests import bp as digest_bp
     from benefit.feeds import bp as feeds_bp
-    from benefit.forum import bp as forum_bp
-    from benefit.mistakes import bp as mistakes_bp
-    from benefit.moderation import bp as moderation_bp
-    from benefit.moderation import posts_bp
     from benefit.pages import bp as pages_bp
-    from benefit.profile import bp as profile_bp
     from benefit.search import bp as search_bp
-    from benefit.social import bp as social_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(forum_bp)
-    app.register_blueprint(mistakes_bp)
-    app.register_blueprint(profile_bp)
+    accounts.init_app(app)
+    forum.init_app(app)
+    community.init_app(app)
+    moderation.init_app(app)
     app.register_blueprint(digest_bp)
     app.register_blueprint(feeds_bp)
-    app.register_blueprint(account_bp)
     app.register_blueprint(pages_bp)
-    app.extensions["benefit.settings_pages"].extend(
-        [("account.security", "Security"), ("account.data", "Your data")]
-    )
-    app.register_blueprint(social_bp)
     app.register_blueprint(search_bp)
-    app.register_blueprint(moderation_bp)
-    app.register_blueprint(posts_bp)
 
 
 def register_cli(app: Flask) -> None:
     from benefit.cli import benefit_cli
     from benefit.digests.cli import digest_cli
     from benefit.search.cli import search_cli
-    from benefit.social.cli import notifications_cli
 
     app.cli.add_command(benefit_cli)
     app.cli.add_command(digest_cli)
-    app.cli.add_command(notifications_cli)
     app.cli.add_command(search_cli)
 
 
@@ -145,8 +128,6 @@ def register_jinja(app: Flask) -> None:
     # context processor's current_user: without this, author_name() never recognised a
     # moderator or the reporter of an anonymous mistake.
     app.jinja_env.globals["current_user"] = flask_login.current_user
-    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
-    app.jinja_env.globals["settings_pages"] = lambda: app.extensions["benefit.settings_pages"]
 
     tag_urls: dict[tuple[str, str], str] = {}
 

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from benefit.accounts import actions as accounts
 from benefit.extensions import db
 from benefit.models import ROLES, User
-from benefit.services import accounts
 
 
 @click.group("benefit", help="Administer BENEFIT.")
@@ -76,7 +76,7 @@ def seed_demo() -> None:
 @with_appcontext
 def load_taxonomy() -> None:
     """Create the platform and trend tags and their synonyms."""
-    from benefit.services.tags import load_taxonomy as run
+    from benefit.forum.tags import load_taxonomy as run
 
     created = run()
     db.session.commit()

@@ -12,7 +12,7 @@ from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import Select
 
-from benefit.services.errors import ServiceError
+from benefit.refusals import ServiceError
 
 
 def apply_service_error(form: FlaskForm, exc: ServiceError) -> None:

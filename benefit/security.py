@@ -48,23 +48,23 @@ HEADERS = {
 # this app (a feature not merged yet) are skipped; RATE_LIMITS in the config overrides entries, and an
 # empty string switches one off.
 RATE_LIMITS: dict[str, str] = {
-    "auth.login": "10/minute;50/hour",
+    "accounts.login": "10/minute;50/hour",
     # Generous: a whole training session may register from one library's address.
-    "auth.register": "10/hour;50/day",
-    "auth.request_reset": "5/hour;20/day",
-    "auth.resend_confirmation": "5/hour",
+    "accounts.register": "10/hour;50/day",
+    "accounts.request_reset": "5/hour;20/day",
+    "accounts.resend_confirmation": "5/hour",
     "forum.new_topic": "10/hour;30/day",
     "forum.reply": "30/hour;200/day",
     "forum.edit_topic": "30/hour",
     "forum.edit_reply": "30/hour",
     # VOTE_RATE_LIMIT in the config, when set, takes the place of this entry.
-    "mistakes.vote": "30/minute;500/day",
+    "forum.vote": "30/minute;500/day",
     # Flag forms live on the small "posts" blueprint: members use them, unlike /moderation.
-    "posts.flag_topic": "20/hour",
-    "posts.flag_reply": "20/hour",
+    "moderation.flag_topic": "20/hour",
+    "moderation.flag_reply": "20/hour",
     "digest.subscribe": "5/minute;30/hour",
-    "account.change_password": "10/hour",
-    "account.delete": "10/hour",
+    "accounts.change_password": "10/hour",
+    "accounts.delete": "10/hour",
 }
 
 
@@ -98,7 +98,7 @@ def apply_rate_limits(app: Flask) -> list[str]:
 
     table = dict(RATE_LIMITS)
     if app.config.get("VOTE_RATE_LIMIT"):
-        table["mistakes.vote"] = app.config["VOTE_RATE_LIMIT"]
+        table["forum.vote"] = app.config["VOTE_RATE_LIMIT"]
     table.update(app.config.get("RATE_LIMITS", {}))
     app.extensions["benefit.rate_limits"] = table
     limited = []

@@ -11,10 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from benefit.extensions import db
+from benefit.forum.actions import make_slug
+from benefit.forum.tags import load_taxonomy
 from benefit.markup import render_markdown
 from benefit.models import Reply, Tag, Topic, User, utcnow
-from benefit.services.posting import make_slug
-from benefit.services.tags import load_taxonomy
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)

@@ -11,10 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from benefit.extensions import db
+from benefit.forum.actions import make_slug
+from benefit.forum.tags import load_taxonomy
 from benefit.markup import render_markdown
 from benefit.models import Reply, Tag, Topic, User, Vote, utcnow
-from benefit.services.posting import make_slug
-from benefit.services.tags import load_taxonomy
 
 CONTENT = Path(__file__).resolve().parent / "content.json"
 # Printed for people trying the demo; `seed-demo` refuses to run in production.

@@ -15,8 +15,8 @@ from benefit.extensions import csrf, db
 from benefit.forms_util import apply_service_error
 from benefit.models import FREQUENCIES, Subscription, TagFollow
 from benefit.permissions import login_required
+from benefit.refusals import ServiceError
 from benefit.services import subscriptions
-from benefit.services.errors import ServiceError
 
 
 def _send_confirmation(sub: Subscription) -> None:

@@ -13,10 +13,10 @@ from werkzeug.wrappers import Response
 from benefit.digests.links import SiteLinks
 from benefit.extensions import db
 from benefit.feeds import bp
+from benefit.forum.tags import find_tag
 from benefit.markup import plain_excerpt
 from benefit.models import Tag, Topic, topic_tag, utcnow
 from benefit.permissions import topic_visibility
-from benefit.services.tags import find_tag
 
 FEED_LENGTH = 30
 

@@ -1,7 +1,13 @@
-"""Browsing and posting: home, lists, topics, replies, tags."""
+"""Browsing and posting: home, lists, topics, replies, tags, and the mistakes' "I've seen this" vote."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, Flask
 
 bp = Blueprint("forum", __name__)
 
-from benefit.forum import views  # noqa: E402,F401
+
+def init_app(app: Flask) -> None:
+    from benefit.forum import views, vote_views  # noqa: F401 - the modules register their routes
+
+    app.register_blueprint(bp)

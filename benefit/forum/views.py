@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from benefit import permissions
 from benefit.extensions import db
 from benefit.forms_util import apply_service_error
+from benefit.forum import actions as posting
 from benefit.forum import bp
 from benefit.forum.forms import ReplyForm, TopicForm, parse_topic_refs
 from benefit.forum.queries import (
@@ -24,11 +25,10 @@ from benefit.forum.queries import (
     paginate_topics,
     tag_counts,
 )
+from benefit.forum.tags import find_tag, split_tag_input
 from benefit.models import KIND_PLURALS, KINDS, LIBRARY_TYPES, MISTAKE_CATEGORIES, Reply, Tag, Topic
 from benefit.permissions import login_required
-from benefit.services import posting
-from benefit.services.errors import ServiceError
-from benefit.services.tags import find_tag, split_tag_input
+from benefit.refusals import ServiceError
 
 PLURAL_TO_KIND = {plural: kind for kind, plural in KIND_PLURALS.items()}
 

@@ -1,9 +1,15 @@
-"""Moderation at /moderation, and the public side of it: flagging posts and their edit history."""
+"""Moderation under /moderation, and its public side: flagging posts and reading their edit history."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("moderation", __name__, url_prefix="/moderation")
-# Not under /moderation: members flag posts here and anyone who can see a post reads its history.
-posts_bp = Blueprint("posts", __name__)
+from flask import Blueprint, Flask
 
-from benefit.moderation import public, views  # noqa: E402,F401
+# No url_prefix: the queue and tools live under /moderation/…, while members flag posts and read
+# their history at /t/<id>/flag and /t/<id>/history, and moderators merge mistakes at /t/<id>/merge.
+bp = Blueprint("moderation", __name__)
+
+
+def init_app(app: Flask) -> None:
+    from benefit.moderation import mistakes, public, views  # noqa: F401 - the modules register routes
+
+    app.register_blueprint(bp)

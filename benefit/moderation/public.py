@@ -11,12 +11,12 @@ from benefit.extensions import db
 from benefit.forms_util import apply_service_error
 from benefit.forum.views import reply_url
 from benefit.models import KIND_PLURALS, Reply, Topic
-from benefit.moderation import posts_bp as bp
+from benefit.moderation import actions as moderation
+from benefit.moderation import bp
 from benefit.moderation.forms import FlagForm
 from benefit.moderation.history import versions
 from benefit.permissions import login_required
-from benefit.services import moderation
-from benefit.services.errors import ServiceError
+from benefit.refusals import ServiceError
 
 
 def _visible_topic(topic_id: int) -> Topic:

@@ -19,6 +19,7 @@ from benefit.forms_util import apply_service_error, choices
 from benefit.forum.queries import tag_counts
 from benefit.forum.views import reply_url
 from benefit.models import FLAG_REASONS, AuditLog, Flag, Reply, Tag, TagFollow, Topic, User, utcnow
+from benefit.moderation import actions as moderation
 from benefit.moderation import bp
 from benefit.moderation.forms import (
     MergeTagForm,
@@ -30,8 +31,7 @@ from benefit.moderation.forms import (
     TagEditForm,
     TagForm,
 )
-from benefit.services import moderation
-from benefit.services.errors import ServiceError
+from benefit.refusals import ServiceError
 
 QUEUE_LIMIT = 50
 OPEN_FLAGS_LIMIT = 300
@@ -44,7 +44,10 @@ def _jinja_globals(state: Any) -> None:
 
 @bp.before_request
 def moderators_only() -> Response | None:
-    """Every page here: visitors log in first, members are refused."""
+    """Every page under /moderation: visitors log in first, members are refused. The blueprint's
+    public routes (flag a post, read its history) check their own permissions."""
+    if request.url_rule is None or not request.url_rule.rule.startswith("/moderation"):
+        return None
     if not current_user.is_authenticated:
         response: Response = login_manager.unauthorized()
         return response
@@ -99,7 +102,7 @@ def _failed(exc: ServiceError) -> None:
 # --- dashboard ----------------------------------------------------------------------------------
 
 
-@bp.route("/")
+@bp.route("/moderation/")
 def index() -> str:
     def count(stmt: sa.Select[Any]) -> int:
         return db.session.scalar(stmt) or 0
@@ -127,7 +130,7 @@ def index() -> str:
 # --- review queue -------------------------------------------------------------------------------
 
 
-@bp.route("/queue")
+@bp.route("/moderation/queue")
 def queue() -> str:
     topics = list(
         db.session.scalars(
@@ -150,7 +153,7 @@ def queue() -> str:
     return render_template("moderation/queue.html", topics=topics, replies=replies, limit=QUEUE_LIMIT)
 
 
-@bp.route("/<any(topic, reply):kind>/<int:post_id>/approve", methods=["POST"])
+@bp.route("/moderation/<any(topic, reply):kind>/<int:post_id>/approve", methods=["POST"])
 def approve(kind: str, post_id: int) -> Response:
     post = _post(kind, post_id)
     try:
@@ -162,7 +165,7 @@ def approve(kind: str, post_id: int) -> Response:
     return _back(url_for("moderation.queue"))
 
 
-@bp.route("/<any(topic, reply):kind>/<int:post_id>/reject", methods=["POST"])
+@bp.route("/moderation/<any(topic, reply):kind>/<int:post_id>/reject", methods=["POST"])
 def reject(kind: str, post_id: int) -> Response:
     post = _post(kind, post_id)
     form = ReasonForm()
@@ -181,7 +184,7 @@ def reject(kind: str, post_id: int) -> Response:
 # --- curation -----------------------------------------------------------------------------------
 
 
-@bp.route("/<any(topic, reply):kind>/<int:post_id>/hide", methods=["POST"])
+@bp.route("/moderation/<any(topic, reply):kind>/<int:post_id>/hide", methods=["POST"])
 def hide(kind: str, post_id: int) -> Response:
     post = _post(kind, post_id)
     form = ReasonForm()
@@ -197,7 +200,7 @@ def hide(kind: str, post_id: int) -> Response:
     return _back(post_url(post))
 
 
-@bp.route("/<any(topic, reply):kind>/<int:post_id>/restore", methods=["POST"])
+@bp.route("/moderation/<any(topic, reply):kind>/<int:post_id>/restore", methods=["POST"])
 def restore(kind: str, post_id: int) -> Response:
     post = _post(kind, post_id)
     form = ReasonForm()
@@ -211,7 +214,7 @@ def restore(kind: str, post_id: int) -> Response:
     return _back(post_url(post))
 
 
-SWITCH_RULE = "/topic/<int:topic_id>/<any(pin, unpin, feature, unfeature, lock, unlock):action>"
+SWITCH_RULE = "/moderation/topic/<int:topic_id>/<any(pin, unpin, feature, unfeature, lock, unlock):action>"
 
 
 @bp.route(SWITCH_RULE, methods=["POST"])
@@ -228,7 +231,7 @@ def switch(topic_id: int, action: str) -> Response:
     return _back(post_url(topic))
 
 
-@bp.route("/topic/<int:topic_id>/move", methods=["GET", "POST"])
+@bp.route("/moderation/topic/<int:topic_id>/move", methods=["GET", "POST"])
 def move(topic_id: int) -> str | Response:
     topic = _post("topic", topic_id)
     if not isinstance(topic, Topic):  # _post("topic", …) only returns topics; this narrows the type
@@ -268,7 +271,7 @@ def _load_targets(keys: set[tuple[str, int]]) -> dict[tuple[str, int], Topic | R
     return found
 
 
-@bp.route("/flags")
+@bp.route("/moderation/flags")
 def flags() -> str:
     open_flags = list(
         db.session.scalars(
@@ -287,7 +290,7 @@ def flags() -> str:
     return render_template("moderation/flags.html", items=items, form=ResolveFlagsForm())
 
 
-@bp.route("/flags/history")
+@bp.route("/moderation/flags/history")
 def flag_history() -> str:
     stmt = sa.select(Flag).options(selectinload(Flag.user), selectinload(Flag.resolved_by))
     target_kind = request.args.get("target_kind", "")
@@ -309,7 +312,7 @@ def flag_history() -> str:
     )
 
 
-@bp.route("/flags/<any(topic, reply):kind>/<int:post_id>/resolve", methods=["POST"])
+@bp.route("/moderation/flags/<any(topic, reply):kind>/<int:post_id>/resolve", methods=["POST"])
 def resolve_flags(kind: str, post_id: int) -> Response:
     post = _post(kind, post_id)
     form = ResolveFlagsForm()
@@ -330,7 +333,7 @@ def resolve_flags(kind: str, post_id: int) -> Response:
 # --- tags ---------------------------------------------------------------------------------------
 
 
-@bp.route("/tags", methods=["GET", "POST"])
+@bp.route("/moderation/tags", methods=["GET", "POST"])
 def tags() -> str | Response:
     form = TagForm()
     if form.validate_on_submit():
@@ -364,7 +367,7 @@ def _merge_form(tag: Tag) -> MergeTagForm:
     return form
 
 
-@bp.route("/tags/<int:tag_id>", methods=["GET", "POST"])
+@bp.route("/moderation/tags/<int:tag_id>", methods=["GET", "POST"])
 def tag(tag_id: int) -> str | Response:
     found = db.session.get(Tag, tag_id)
     if found is None:
@@ -387,7 +390,7 @@ def tag(tag_id: int) -> str | Response:
     )
 
 
-@bp.route("/tags/<int:tag_id>/merge", methods=["POST"])
+@bp.route("/moderation/tags/<int:tag_id>/merge", methods=["POST"])
 def merge_tag(tag_id: int) -> Response:
     source = db.session.get(Tag, tag_id)
     if source is None:
@@ -410,7 +413,7 @@ def merge_tag(tag_id: int) -> Response:
 # --- members ------------------------------------------------------------------------------------
 
 
-@bp.route("/members")
+@bp.route("/moderation/members")
 def members() -> str:
     q = request.args.get("q", "").strip()[:100]
     only_suspended = request.args.get("suspended") == "1"
@@ -434,7 +437,7 @@ def members() -> str:
     )
 
 
-@bp.route("/members/<int:user_id>")
+@bp.route("/moderation/members/<int:user_id>")
 def member(user_id: int) -> str:
     found = db.session.get(User, user_id)
     if found is None:
@@ -468,7 +471,7 @@ def _user(user_id: int) -> User:
     return found
 
 
-@bp.route("/members/<int:user_id>/suspend", methods=["POST"])
+@bp.route("/moderation/members/<int:user_id>/suspend", methods=["POST"])
 def suspend(user_id: int) -> Response:
     found = _user(user_id)
     form = SuspendForm()
@@ -487,7 +490,7 @@ def suspend(user_id: int) -> Response:
     return redirect(back)
 
 
-@bp.route("/members/<int:user_id>/unsuspend", methods=["POST"])
+@bp.route("/moderation/members/<int:user_id>/unsuspend", methods=["POST"])
 def unsuspend(user_id: int) -> Response:
     found = _user(user_id)
     form = ReasonForm()
@@ -501,7 +504,7 @@ def unsuspend(user_id: int) -> Response:
     return redirect(url_for("moderation.member", user_id=user_id))
 
 
-@bp.route("/members/<int:user_id>/role", methods=["POST"])
+@bp.route("/moderation/members/<int:user_id>/role", methods=["POST"])
 def set_role(user_id: int) -> Response:
     if not current_user.is_admin:
         abort(403, "Only admins grant or remove the moderator role.")
@@ -522,7 +525,7 @@ def set_role(user_id: int) -> Response:
 # --- audit log ----------------------------------------------------------------------------------
 
 
-@bp.route("/audit")
+@bp.route("/moderation/audit")
 def audit_log() -> str:
     stmt = sa.select(AuditLog).options(selectinload(AuditLog.actor))
     action = request.args.get("action", "").strip()

@@ -16,12 +16,12 @@ from sqlalchemy.orm import defer, selectinload
 from benefit import permissions
 from benefit.extensions import db
 from benefit.forms_util import choices
+from benefit.forum import tags
 from benefit.models import KINDS, MISTAKE_CATEGORIES, Reply, Topic
 from benefit.search import bp, get_service
 from benefit.search.documents import plain_text, topic_body_text
 from benefit.search.forms import FILTER_NAMES, MAX_QUERY_CHARS, SORT_LABELS, SearchForm, split_query
 from benefit.search.index import SearchRequest, SearchResult
-from benefit.services import tags
 
 KIND_WORDS = {
     **{k: k for k in KINDS},

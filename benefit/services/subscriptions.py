@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
+from benefit.accounts.actions import normalize_email
 from benefit.extensions import db
 from benefit.models import FREQUENCIES, Subscription, User, utcnow
-from benefit.services.accounts import normalize_email
-from benefit.services.errors import NotAllowed, ServiceError
+from benefit.refusals import NotAllowed, ServiceError
 
 
 def _secret_keys() -> list[str]:

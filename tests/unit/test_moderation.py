@@ -8,10 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from benefit.extensions import db
+from benefit.forum import actions as posting
 from benefit.models import AuditLog, Reply, Revision, Tag, TagSynonym, User, utcnow
+from benefit.moderation import actions as moderation
 from benefit.moderation.history import line_diff, versions
-from benefit.services import moderation, posting
-from benefit.services.errors import Conflict, NotAllowed, ServiceError, Suspended
+from benefit.refusals import Conflict, NotAllowed, ServiceError, Suspended
 
 
 def audit_count() -> int:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from benefit.community import actions as social
 from benefit.extensions import db
+from benefit.forum import actions as posting
 from benefit.markup import render_markdown, sanitize
 from benefit.models import Notification, Reply, TopicFollow
-from benefit.services import posting, social
 
 
 def notes(user=None):

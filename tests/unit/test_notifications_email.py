@@ -8,10 +8,11 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
+from benefit.community import actions as social
+from benefit.community.notifications import claim_emails, unsubscribe_token
 from benefit.extensions import db
+from benefit.forum import actions as posting
 from benefit.models import Notification, NotificationSetting
-from benefit.services import posting, social
-from benefit.services.notifications import claim_emails, unsubscribe_token
 
 
 @pytest.fixture
@@ -152,7 +153,7 @@ def test_unsubscribe_link_in_the_mail_works(runner, client, smtp_server, make_us
 def test_two_senders_at_once_send_each_notification_exactly_once(app, smtp_server, make_user, make_topic):
     import threading
 
-    from benefit.social.delivery import send_notification_emails
+    from benefit.community.delivery import send_notification_emails
 
     recorder, _ = smtp_server
     topic = make_topic()

@@ -6,11 +6,11 @@ import pytest
 import sqlalchemy as sa
 
 from benefit.extensions import db
+from benefit.forum import actions as posting
 from benefit.models import Reply, SearchChange, Tag, Topic
 from benefit.search.documents import load_documents
 from benefit.search.index import SearchIndex
 from benefit.search.indexer import LogReset, apply_batch, apply_pending, check_log, rebuild, reconcile
-from benefit.services import posting
 
 
 def logged() -> list[int]:

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from benefit.extensions import db
+from benefit.forum import votes as mistakes
 from benefit.models import Topic, User, Vote
-from benefit.services import mistakes
 from tests.conftest import backend
 
 pytestmark = pytest.mark.skipif(

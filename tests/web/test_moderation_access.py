@@ -48,7 +48,7 @@ def moderation_requests(app, topic, tag, user):
     }
     found = []
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("moderation."):
+        if not rule.rule.startswith("/moderation/"):
             continue
         method = "GET" if "GET" in rule.methods else "POST"
         with app.test_request_context():

@@ -11,7 +11,7 @@ def app_config(app_config):
         **app_config,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
-        "RATE_LIMITS": {"posts.flag_topic": "2/hour"},
+        "RATE_LIMITS": {"moderation.flag_topic": "2/hour"},
     }
 
 

@@ -100,7 +100,13 @@ def test_limits_apply_to_every_existing_endpoint_in_the_table(app):
     limited = set(app.extensions["benefit.rate_limited_endpoints"])
     present = {e for e in RATE_LIMITS if e in app.view_functions}
     assert limited == present
-    assert {"auth.login", "auth.register", "auth.request_reset", "forum.new_topic", "forum.reply"} <= limited
+    assert {
+        "accounts.login",
+        "accounts.register",
+        "accounts.request_reset",
+        "forum.new_topic",
+        "forum.reply",
+    } <= limited
 
 
 def test_limits_are_off_when_disabled(app, make_app):

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from benefit.extensions import db
+from benefit.forum import actions as posting
 from benefit.models import Bookmark, Notification, TagFollow, TopicFollow, Vote, utcnow
-from benefit.services import posting
 from tests.factories import PASSWORD
 
 

@@ -1,0 +1,211 @@
+"""Posting: start a topic, reply, edit; every edit keeps a revision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+from slugify import slugify
+
+from benefit import permissions
+from benefit.community import actions as social
+from benefit.extensions import db
+from benefit.forum.tags import resolve_tags
+from benefit.markup import render_markdown
+from benefit.models import (
+    KINDS,
+    LIBRARY_TYPES,
+    MISTAKE_CATEGORIES,
+    Reply,
+    Revision,
+    Topic,
+    User,
+    utcnow,
+)
+from benefit.moderation.actions import record_moderator_edit
+from benefit.refusals import NotAllowed, NotFound, ServiceError, Suspended, TopicLocked
+
+
+@dataclass
+class TopicDraft:
+    kind: str
+    title: str
+    body: str
+    platforms: list[str] = field(default_factory=list)
+    trends: list[str] = field(default_factory=list)
+    # Mistakes only.
+    category: str | None = None
+    how_to_avoid: str = ""
+    evidence_links: list[str] = field(default_factory=list)
+    library_types: list[str] = field(default_factory=list)
+    avoided_by: list[int] = field(default_factory=list)
+    is_anonymous: bool = False
+
+
+# Words used as actions under /t/<id>/…: a slug equal to one would never reach the topic.
+RESERVED_SLUGS = frozenset(
+    "bookmark edit flag follow history merge outdated reply unbookmark unfollow vote".split()
+)
+
+
+def make_slug(title: str) -> str:
+    slug = slugify(title, max_length=80, word_boundary=True) or "topic"
+    return f"{slug}-topic" if slug in RESERVED_SLUGS else slug
+
+
+def check_can_post(user: User) -> None:
+    if user.is_suspended():
+        until = user.suspended_until.strftime("%d %B %Y") if user.suspended_until else ""
+        raise Suspended(
+            f"Your account is suspended until {until}: {user.suspension_reason or 'no reason given'}."
+        )
+    if user.email_confirmed_at is None:
+        raise NotAllowed("Confirm your email address before posting. Check your inbox.")
+    if user.is_deleted:
+        raise NotAllowed("This account has been deleted.")
+
+
+def needs_review(user: User) -> bool:
+    return not user.is_moderator and user.approved_post_count < current_app.config["REVIEW_FIRST_POSTS"]
+
+
+def _apply_draft(topic: Topic, draft: TopicDraft) -> list[User]:
+    """Fill the topic from the draft; return the members it @mentions (linked in the HTML)."""
+    if draft.kind not in KINDS:
+        raise ServiceError("Choose practice, discussion or mistake.", field="kind")
+    platforms = resolve_tags(draft.platforms, "platform")
+    trends = resolve_tags(draft.trends, "trend")
+    if draft.kind == "mistake":
+        if draft.category not in MISTAKE_CATEGORIES:
+            raise ServiceError("Choose the category of this mistake.", field="category")
+        if not draft.how_to_avoid.strip():
+            raise ServiceError("Say how to avoid this mistake.", field="how_to_avoid")
+        unknown = [t for t in draft.library_types if t not in LIBRARY_TYPES]
+        if unknown:
+            raise ServiceError("Choose library types from the list.", field="library_types")
+    elif not platforms:
+        raise ServiceError("Tag at least one platform.", field="platforms")
+    how_to_avoid = draft.how_to_avoid if draft.kind == "mistake" else ""
+    mentioned = social.resolve_mentions(draft.body, how_to_avoid)
+    names = [u.username for u in mentioned]
+    topic.kind = draft.kind
+    topic.title = draft.title.strip()
+    topic.slug = make_slug(topic.title)
+    topic.body = draft.body
+    topic.body_html = render_markdown(draft.body, mentions=names)
+    topic.tags = platforms + trends
+    if draft.kind == "mistake":
+        topic.category = draft.category
+        topic.how_to_avoid = draft.how_to_avoid
+        topic.how_to_avoid_html = render_markdown(draft.how_to_avoid, mentions=names)
+        topic.evidence_links = "\n".join(link.strip() for link in draft.evidence_links)
+        topic.library_types = ",".join(draft.library_types)
+        topic.is_anonymous = draft.is_anonymous
+        topic.avoided_by = _practices(draft.avoided_by)
+    else:
+        topic.category = None
+        topic.how_to_avoid = topic.how_to_avoid_html = topic.evidence_links = ""
+        topic.library_types = ""
+        topic.is_anonymous = False
+        topic.avoided_by = []
+    return mentioned
+
+
+def _practices(ids: list[int]) -> list[Topic]:
+    if not ids:
+        return []
+    found = list(
+        db.session.scalars(
+            sa.select(Topic).where(Topic.id.in_(ids), Topic.kind == "practice", Topic.state == "published")
+        )
+    )
+    if len(found) != len(set(ids)):
+        raise ServiceError("Link only published practices.", field="avoided_by")
+    return found
+
+
+def start_topic(author: User, draft: TopicDraft) -> Topic:
+    check_can_post(author)
+    topic = Topic(author=author)
+    mentioned = _apply_draft(topic, draft)
+    topic.state = "pending" if needs_review(author) else "published"
+    topic.last_activity_at = topic.created_at = utcnow()
+    db.session.add(topic)
+    db.session.flush()
+    social.follow_in_transaction(author, topic)
+    # A pending topic notifies nobody: its approval announces it.
+    social.announce_topic(topic, mentioned)
+    db.session.commit()
+    return topic
+
+
+def _record_revision(topic: Topic, reply: Reply | None, editor: User) -> None:
+    """Keep the content as it stood before this edit; the current one is on the row."""
+    db.session.add(
+        Revision(
+            topic_id=topic.id,
+            reply_id=reply.id if reply else None,
+            editor_id=editor.id,
+            title="" if reply else topic.title,
+            body=reply.body if reply else topic.body,
+        )
+    )
+
+
+def edit_topic(editor: User, topic: Topic, draft: TopicDraft) -> Topic:
+    if not permissions.can_edit_topic(editor, topic):
+        raise NotAllowed("You can only edit your own posts.")
+    if topic.title == draft.title.strip() and topic.body == draft.body:
+        changed_text = False
+    else:
+        changed_text = True
+        _record_revision(topic, None, editor)
+    mentioned = _apply_draft(topic, draft)
+    if changed_text:
+        topic.updated_at = utcnow()
+    # Members newly mentioned by the edit hear of it; the others were told already.
+    social.announce_topic(topic, mentioned)
+    record_moderator_edit(editor, topic)
+    db.session.commit()
+    return topic
+
+
+def reply_to_topic(author: User, topic: Topic, body: str) -> Reply:
+    check_can_post(author)
+    if not permissions.can_view_topic(author, topic):
+        raise NotFound("That topic does not exist.")
+    if topic.is_locked and not author.is_moderator:
+        raise TopicLocked("This topic is locked: it takes no new replies.")
+    if topic.state != "published":
+        raise NotAllowed("Replies open when the topic is published.")
+    mentioned = social.resolve_mentions(body)
+    body_html = render_markdown(body, mentions=[u.username for u in mentioned])
+    reply = Reply(topic=topic, author=author, body=body, body_html=body_html)
+    reply.state = "pending" if needs_review(author) else "published"
+    db.session.add(reply)
+    if reply.state == "published":
+        topic.reply_count = Topic.reply_count + 1
+        topic.last_activity_at = utcnow()
+    db.session.flush()
+    social.follow_in_transaction(author, topic)
+    # Same transaction as the reply; a pending reply notifies nobody until it is approved.
+    social.announce_reply(reply, mentioned)
+    db.session.commit()
+    return reply
+
+
+def edit_reply(editor: User, reply: Reply, body: str) -> Reply:
+    if not permissions.can_edit_reply(editor, reply):
+        raise NotAllowed("You can only edit your own replies.")
+    if body != reply.body:
+        _record_revision(reply.topic, reply, editor)
+        mentioned = social.resolve_mentions(body)
+        reply.body = body
+        reply.body_html = render_markdown(body, mentions=[u.username for u in mentioned])
+        reply.updated_at = utcnow()
+        # Only members newly mentioned by the edit hear of it; followers heard of the reply already.
+        social.announce_reply(reply, mentioned, include_followers=False)
+        record_moderator_edit(editor, reply)
+    db.session.commit()
+    return reply

@@ -1,0 +1,304 @@
+"""Mistakes catalogue: "I've seen this" votes, merging duplicates, marking outdated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
+
+from benefit import permissions
+from benefit.community.notifications import notify
+from benefit.extensions import db
+from benefit.models import Reply, Topic, User, Vote
+from benefit.moderation import audit
+from benefit.permissions import AnyUser
+from benefit.refusals import NotAllowed, NotFound, ServiceError
+from benefit.search.changes import log_topic_changes
+
+# The reporter hears once when this many members have seen their mistake.
+VOTE_MILESTONE = 10
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    voted: bool  # the member's vote stands after this request
+    count: int
+    changed: bool  # False when a concurrent request had already recorded the same vote
+    slug: str = ""  # the topic's, for the address to go back to (read before the commit expires it)
+
+
+def vote_refusal(user: AnyUser, topic: Topic) -> str | None:
+    """Why `user` may not vote on `topic`, in words for them; None when they may."""
+    if topic.kind != "mistake":
+        return "Only mistakes take “I've seen this” votes."
+    if topic.merged_into_id is not None:
+        return "This mistake was merged into another one: vote there."
+    if topic.state != "published":
+        return "Voting opens when the mistake is published."
+    if not getattr(user, "is_authenticated", False) or not isinstance(user, User):
+        return "Log in to vote."
+    if user.is_deleted:
+        return "This account has been deleted."
+    if user.is_suspended():
+        return "Your account is suspended: you can read, but not vote."
+    if user.email_confirmed_at is None:
+        return "Confirm your email address to vote."
+    if topic.author_id == user.id:
+        return "You reported this mistake, so you cannot vote on it."
+    return None
+
+
+def has_voted(user: AnyUser, topic: Topic) -> bool:
+    if not isinstance(user, User) or not user.is_authenticated:
+        return False
+    found = db.session.scalar(
+        sa.select(Vote.id).where(Vote.topic_id == topic.id, Vote.user_id == user.id).limit(1)
+    )
+    return found is not None
+
+
+def _vote_count_expr(topic_id: int) -> sa.ScalarSelect[int]:
+    return sa.select(sa.func.count(Vote.id)).where(Vote.topic_id == topic_id).scalar_subquery()
+
+
+def _lock_topic(topic_id: int) -> Topic | None:
+    """Reload the topic under a row lock (PostgreSQL; SQLite serialises writers anyway).
+
+    Every writer of a topic's votes takes this lock first, so the recount sees every
+    committed vote and a merge never races a vote on the topic it is emptying. FOR NO KEY
+    UPDATE (key_share) does not block inserts elsewhere that only reference the topic.
+    """
+    return db.session.scalar(
+        sa.select(Topic)
+        .where(Topic.id == topic_id)
+        .with_for_update(of=Topic, key_share=True)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _check_can_vote(user: User, topic: Topic | None) -> Topic:
+    if topic is None or not permissions.can_view_topic(user, topic) or topic.merged_into_id is not None:
+        raise NotFound("That mistake does not exist or is not visible to you.")
+    if topic.kind != "mistake":
+        raise NotFound("Only mistakes take “I've seen this” votes.")
+    refusal = vote_refusal(user, topic)
+    if refusal is not None:
+        raise NotAllowed(refusal)
+    return topic
+
+
+# A vote is the hottest write on the site: its statements are built once, as Core statements on
+# the tables, and executed on the session's connection (no unit of work, no per-request
+# statement building). The lock comes first and only loads what the checks and the answer need.
+_vote = Vote.__table__
+_topic = Topic.__table__
+_LOCK_FOR_VOTE = (
+    sa.select(Topic)
+    .options(
+        load_only(
+            Topic.kind,
+            Topic.state,
+            Topic.slug,
+            Topic.title,
+            Topic.author_id,
+            Topic.merged_into_id,
+            Topic.vote_count,
+        ),
+        lazyload(Topic.author),
+    )
+    .where(Topic.id == sa.bindparam("tid"))
+    .with_for_update(of=Topic, key_share=True)
+    .execution_options(populate_existing=True)
+)
+_DELETE_VOTE = sa.delete(_vote).where(
+    _vote.c.topic_id == sa.bindparam("tid"), _vote.c.user_id == sa.bindparam("uid")
+)
+_INSERT_VOTE = sa.insert(_vote).values(topic_id=sa.bindparam("tid"), user_id=sa.bindparam("uid"))
+_RECOUNT = (
+    sa.update(_topic)
+    .where(_topic.c.id == sa.bindparam("tid"))
+    .values(
+        vote_count=sa.select(sa.func.count())
+        .select_from(_vote)
+        .where(_vote.c.topic_id == sa.bindparam("tid"))
+        .scalar_subquery()
+    )
+    .returning(_topic.c.vote_count)
+)
+
+
+def _recount(topic: Topic) -> int:
+    """Store the number of vote rows as the topic's count; the search index hears of it."""
+    count = int(db.session.connection().execute(_RECOUNT, {"tid": topic.id}).scalar_one())
+    set_committed_value(topic, "vote_count", count)
+    log_topic_changes(db.session(), {topic.id})  # Core statements skip the flush hook
+    return count
+
+
+def toggle_vote(user: User, topic_id: int) -> VoteResult:
+    """Add the member's "I've seen this" vote, or take it back if it is there.
+
+    The topic's row lock is taken first, so concurrent toggles on one mistake queue up and each
+    recount sees every vote committed before it; the (topic_id, user_id) constraint, not a check
+    in Python, keeps one vote per member.
+    """
+    ids = {"tid": topic_id, "uid": user.id}
+    try:
+        topic = _check_can_vote(user, db.session.scalar(_LOCK_FOR_VOTE, {"tid": topic_id}))
+        conn = db.session.connection()
+        if conn.dialect.name == "postgresql" and current_app.config["VOTE_ASYNC_COMMIT"]:
+            # Do not wait for the WAL flush on commit: a vote is cheap to lose in a server
+            # crash (at most the last ~0.6 s of them; the count and the rows stay consistent,
+            # being one transaction), and the flush was most of a vote's slowest requests.
+            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        removed = cast(sa.CursorResult[tuple[()]], conn.execute(_DELETE_VOTE, ids)).rowcount
+        if not removed:
+            conn.execute(_INSERT_VOTE, ids)
+        count = _recount(topic)
+    except IntegrityError:
+        # The constraint refused a second vote: a concurrent request of this member recorded
+        # it first (possible only where the lock does not queue it). Their vote stands.
+        db.session.rollback()
+        relocked = db.session.scalar(_LOCK_FOR_VOTE, {"tid": topic_id})
+        if relocked is None:
+            raise NotFound("That mistake does not exist.") from None
+        count, slug = _recount(relocked), relocked.slug
+        db.session.commit()
+        return VoteResult(voted=True, count=count, changed=False, slug=slug)
+    if not removed and count == VOTE_MILESTONE:
+        notify(
+            [topic.author_id],
+            kind="vote_milestone",
+            event_key=f"votes{VOTE_MILESTONE}:{topic_id}",
+            actor=None,
+            topic=topic,
+            message=f"{VOTE_MILESTONE} members have seen the mistake you reported: “{topic.title}”.",
+        )
+    slug = topic.slug
+    db.session.commit()
+    return VoteResult(voted=not removed, count=count, changed=True, slug=slug)
+
+
+def _check_moderator(user: User) -> None:
+    if not permissions.is_moderator(user):
+        raise NotAllowed("Only moderators can do that.")
+
+
+def mark_outdated(moderator: User, topic: Topic, outdated: bool, reason: str = "") -> Topic:
+    """Outdated mistakes stay visible but rank last (the platform changed since)."""
+    _check_moderator(moderator)
+    if topic.kind != "mistake" or topic.merged_into_id is not None:
+        raise NotFound("That mistake does not exist.")
+    if topic.is_outdated != outdated:
+        topic.is_outdated = outdated
+        audit.record(
+            moderator,
+            "mistake.outdated" if outdated else "mistake.current",
+            target_kind="topic",
+            target_id=topic.id,
+            reason=reason,
+        )
+    db.session.commit()
+    return topic
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    target: Topic
+    votes_moved: int
+    votes_dropped: int
+    replies_moved: int
+
+
+def merge_mistakes(moderator: User, source: Topic, target: Topic, reason: str = "") -> MergeResult:
+    """Fold the duplicate `source` into `target`: votes, replies, practices, tags move over.
+
+    The source keeps its row (with merged_into_id) so its address redirects to the target.
+    """
+    _check_moderator(moderator)
+    if source.id == target.id:
+        raise ServiceError("A mistake cannot be merged into itself.", field="target")
+    # Lock both rows in id order: no deadlock with another merge, and no vote slips in between.
+    first, second = sorted((source.id, target.id))
+    locked = {first: _lock_topic(first), second: _lock_topic(second)}
+    src, dst = locked[source.id], locked[target.id]
+    if src is None or src.kind != "mistake" or src.merged_into_id is not None:
+        raise NotFound("The duplicate does not exist or was already merged.")
+    if dst is None or dst.kind != "mistake":
+        raise ServiceError("Merge into another mistake (give its number or link).", field="target")
+    if dst.merged_into_id is not None:
+        raise ServiceError(
+            f"That mistake was itself merged into #{dst.merged_into_id}: merge into that one.",
+            field="target",
+        )
+    if dst.state != "published":
+        raise ServiceError("Merge into a published mistake.", field="target")
+
+    # Votes: a member who voted on both keeps one; the target's reporter cannot vote on their
+    # own report. Vote rows are not searchable content, so set-based statements are fine here.
+    already = sa.select(Vote.user_id).where(Vote.topic_id == dst.id)
+    dropped = cast(
+        sa.CursorResult[tuple[()]],
+        db.session.execute(
+            sa.delete(Vote).where(
+                Vote.topic_id == src.id,
+                sa.or_(Vote.user_id.in_(already), Vote.user_id == dst.author_id),
+            )
+        ),
+    ).rowcount
+    moved = cast(
+        sa.CursorResult[tuple[()]],
+        db.session.execute(sa.update(Vote).where(Vote.topic_id == src.id).values(topic_id=dst.id)),
+    ).rowcount
+
+    # Replies move one by one through the ORM so the search change log's flush hook sees each.
+    replies = list(db.session.scalars(sa.select(Reply).where(Reply.topic_id == src.id)))
+    for reply in replies:
+        reply.topic_id = dst.id
+
+    for practice in src.avoided_by:
+        if practice not in dst.avoided_by:
+            dst.avoided_by.append(practice)
+    for tag in src.tags:
+        if tag not in dst.tags:
+            dst.tags.append(tag)
+    links = dst.evidence_link_list + [x for x in src.evidence_link_list if x not in dst.evidence_link_list]
+    dst.evidence_links = "\n".join(links)
+    # No library types means "all of them": the union of "all" and anything is "all".
+    if dst.library_type_list and src.library_type_list:
+        types = dst.library_type_list + [t for t in src.library_type_list if t not in dst.library_type_list]
+        dst.library_types = ",".join(types)
+    else:
+        dst.library_types = ""
+
+    src.avoided_by = []
+    src.merged_into_id = dst.id
+    src.vote_count = 0
+    src.reply_count = 0
+    db.session.flush()
+    dst.vote_count = _vote_count_expr(dst.id)
+    dst.reply_count = (
+        sa.select(sa.func.count(Reply.id))
+        .where(Reply.topic_id == dst.id, Reply.state == "published")
+        .scalar_subquery()
+    )
+    if replies:
+        dst.last_activity_at = max(dst.last_activity_at, *(r.created_at for r in replies))
+    audit.record(
+        moderator,
+        "mistake.merge",
+        target_kind="topic",
+        target_id=src.id,
+        reason=reason,
+        into=dst.id,
+        votes_moved=moved,
+        votes_dropped=dropped,
+        replies_moved=len(replies),
+    )
+    db.session.commit()
+    return MergeResult(target=dst, votes_moved=moved, votes_dropped=dropped, replies_moved=len(replies))

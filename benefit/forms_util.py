@@ -1,4 +1,4 @@
-"""Form helpers: a service's refusal next to its field, choices, a select rendered once."""
+"""Form helpers: the base form, a service's refusal next to its field, choices, a select rendered once."""
 
 from __future__ import annotations
 
@@ -8,11 +8,29 @@ from typing import Any, cast
 from flask import flash
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import Field
+from wtforms import Field, PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import Select
 
 from benefit.refusals import ServiceError
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    """Every BENEFIT form: text fields are trimmed before they are validated, so a title or a role of
+    only spaces is "required" and lengths count what is kept. Passwords are taken as typed."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            field_class = unbound_field.field_class
+            if issubclass(field_class, (StringField, TextAreaField)) and not issubclass(
+                field_class, PasswordField
+            ):
+                options["filters"] = (*unbound_field.kwargs.get("filters", ()), _strip)
+            return unbound_field.bind(form=form, **options)
 
 
 def apply_service_error(form: FlaskForm, exc: ServiceError) -> None:

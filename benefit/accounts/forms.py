@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Regexp
 
-from benefit.forms_util import choices
+from benefit.forms_util import Form, choices
 from benefit.models import LIBRARY_TYPES
 
 USERNAME_RE = r"^[a-zA-Z0-9_]{3,30}$"
 LIBRARY_TYPE_CHOICES = choices([("", "Choose…"), *LIBRARY_TYPES.items()])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     username = StringField(
         "Username",
         validators=[
@@ -53,19 +52,19 @@ class RegisterForm(FlaskForm):
     )  # fmt: skip
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField("Username or email", validators=[InputRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
     remember = BooleanField("Keep me logged in on this device")
 
 
-class RequestResetForm(FlaskForm):
+class RequestResetForm(Form):
     email = EmailField(
         "Email", validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)]
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         "New password",
         validators=[InputRequired(), Length(min=10, max=200, message="At least 10 characters.")],
@@ -76,11 +75,11 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ResendConfirmationForm(FlaskForm):
+class ResendConfirmationForm(Form):
     pass
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField("Current password", validators=[InputRequired(), Length(max=200)])
     new_password = PasswordField(
         "New password",
@@ -93,11 +92,11 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A POST button: only the CSRF token."""
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(
         "Your password",
         validators=[InputRequired(), Length(max=200)],
@@ -109,7 +108,7 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField("Full name", validators=[InputRequired(), Length(max=80)])
     institution = StringField("Institution", validators=[InputRequired(), Length(max=120)])
     library_type = SelectField("Library type", choices=LIBRARY_TYPE_CHOICES, validators=[InputRequired()])

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from benefit.forms_util import choices
+from benefit.forms_util import Form, choices
 from benefit.models import EMAIL_FREQUENCIES, LIBRARY_TYPES, NOTIFICATION_KINDS, Tag
 
 
-class DirectoryForm(FlaskForm):
+class DirectoryForm(Form):
     """A GET search form: no CSRF, read from the query string."""
 
     class Meta:
@@ -35,7 +34,7 @@ class DirectoryForm(FlaskForm):
         self.platform.choices = choices([("", "Any"), *((t.slug, t.name) for t in tags)])
 
 
-class NotificationSettingsForm(FlaskForm):
+class NotificationSettingsForm(Form):
     """One select per kind of notification (fields named after NOTIFICATION_KINDS)."""
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     RadioField,
@@ -16,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from benefit.forms_util import choices
+from benefit.forms_util import Form, choices
 from benefit.models import KINDS, LIBRARY_TYPES, MISTAKE_CATEGORIES
 
 BODY_MAX = 50_000
@@ -40,7 +39,7 @@ def parse_topic_refs(raw: str) -> list[int]:
     return ids
 
 
-class TopicForm(FlaskForm):
+class TopicForm(Form):
     kind = RadioField("What are you posting?", choices=choices(KINDS.items()), validators=[InputRequired()])
     title = StringField(
         "Title", validators=[InputRequired(), Length(min=5, max=200)],
@@ -100,7 +99,7 @@ class TopicForm(FlaskForm):
                 raise ValidationError(f"“{line[:60]}” is not a web address (https://…).")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = TextAreaField(
         "Your reply",
         validators=[InputRequired(), Length(min=2, max=BODY_MAX)],

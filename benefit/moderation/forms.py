@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from benefit.forms_util import choices
+from benefit.forms_util import Form, choices
 from benefit.forum.forms import parse_topic_refs
 from benefit.models import FLAG_REASONS, KINDS, MISTAKE_CATEGORIES, TAG_KINDS
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """Reject, hide, restore: a reason the author (or the audit log) will read."""
 
     reason = StringField("Reason", validators=[Optional(), Length(max=500)])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     kind = RadioField("Move to", choices=choices(KINDS.items()), validators=[InputRequired()])
     category = SelectField(
         "Mistake category",
@@ -28,7 +27,7 @@ class MoveForm(FlaskForm):
     reason = StringField("Reason (for the audit log)", validators=[Optional(), Length(max=500)])
 
 
-class ResolveFlagsForm(FlaskForm):
+class ResolveFlagsForm(Form):
     decision = RadioField(
         "Decision",
         choices=choices([("agree", "Agree: hide the post"), ("disagree", "Disagree: dismiss the flags")]),
@@ -37,7 +36,7 @@ class ResolveFlagsForm(FlaskForm):
     reason = StringField("Reason", validators=[Optional(), Length(max=500)])
 
 
-class TagForm(FlaskForm):
+class TagForm(Form):
     kind = SelectField("Kind", choices=choices(TAG_KINDS.items()), validators=[InputRequired()])
     name = StringField("Name", validators=[InputRequired(), Length(max=120)])
     slug = StringField(
@@ -48,7 +47,7 @@ class TagForm(FlaskForm):
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
 
 
-class TagEditForm(FlaskForm):
+class TagEditForm(Form):
     name = StringField("Name", validators=[InputRequired(), Length(max=120)])
     slug = StringField(
         "Slug",
@@ -58,18 +57,18 @@ class TagEditForm(FlaskForm):
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
 
 
-class MergeTagForm(FlaskForm):
+class MergeTagForm(Form):
     target = SelectField("Merge into", validators=[InputRequired()])
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     until = DateField(
         "Suspended until (end of that day, UTC)", validators=[InputRequired()], description="YYYY-MM-DD"
     )
     reason = StringField("Reason (the member sees it)", validators=[InputRequired(), Length(max=500)])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = RadioField(
         "Role",
         choices=choices([("member", "Member"), ("moderator", "Moderator")]),
@@ -77,7 +76,7 @@ class RoleForm(FlaskForm):
     )
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     reason = RadioField("What is wrong?", choices=choices(FLAG_REASONS.items()), validators=[InputRequired()])
     note = TextAreaField(
         "Note for the moderators",
@@ -86,7 +85,7 @@ class FlagForm(FlaskForm):
     )
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     target = StringField(
         "Merge into mistake",
         validators=[InputRequired(), Length(max=300)],

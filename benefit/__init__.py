@@ -21,6 +21,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     load_config(app, overrides)
     register_extensions(app)
+    from benefit import i18n
+
+    i18n.init_app(app)
     from benefit.search import register_search
 
     register_search(app)
@@ -144,10 +147,6 @@ def register_jinja(app: Flask) -> None:
         return found
 
     app.jinja_env.globals["tag_url"] = tag_url
-
-    @app.template_filter("date")
-    def format_date(value: Any, fmt: str = "%d %b %Y") -> str:
-        return value.strftime(fmt) if value else ""
 
     @app.context_processor
     def current_path() -> dict[str, Any]:

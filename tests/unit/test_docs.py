@@ -16,7 +16,7 @@ def _layout_block() -> str:
 
 def test_readme_layout_names_every_package_and_module_of_benefit():
     layout = _layout_block()
-    named = set(re.findall(r"^ +([a-z_]+)(?:/|\.py)", layout, flags=re.M))
+    named = set(re.findall(r"^ +([a-z0-9_]+)(?:/|\.py)", layout, flags=re.M))
     packages = {p.name for p in (ROOT / "benefit").iterdir() if (p / "__init__.py").exists()}
     modules = {p.stem for p in (ROOT / "benefit").glob("*.py") if p.stem != "__init__"}
     missing = sorted((packages | modules) - named - {"__init__"})

@@ -119,6 +119,8 @@ class Topic(db.Model):  # type: ignore[name-defined,misc]
     slug: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
+    # The language the post is written in ("pl", "en"): its page says so with `lang` (WCAG 3.1.2).
+    language: Mapped[str] = mapped_column(sa.String(5), default="en", server_default="en")
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     state: Mapped[str] = mapped_column(sa.String(12), default="published")
     moderation_reason: Mapped[str | None] = mapped_column(sa.String(500))
@@ -201,6 +203,7 @@ class Reply(db.Model):  # type: ignore[name-defined,misc]
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     body: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
+    language: Mapped[str] = mapped_column(sa.String(5), default="en", server_default="en")
     state: Mapped[str] = mapped_column(sa.String(12), default="published")
     moderation_reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -27,6 +27,8 @@ class Subscription(db.Model):  # type: ignore[name-defined,misc]
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), unique=True)
     frequency: Mapped[str] = mapped_column(sa.String(10), default="weekly")
     only_followed_tags: Mapped[bool] = mapped_column(default=False)
+    # The digest's language for an email-only subscriber (a member's own setting wins); "" = default.
+    locale: Mapped[str] = mapped_column(sa.String(5), default="", server_default="")
     token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Nothing is sent before double opt-in.

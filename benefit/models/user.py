@@ -58,6 +58,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     country: Mapped[str] = mapped_column(sa.String(2), default="", index=True)
     job_role: Mapped[str] = mapped_column(sa.String(80), default="")
     bio: Mapped[str] = mapped_column(sa.Text, default="")
+    # The interface and mail language the member chose ("pl", "en"); "" follows the browser.
+    locale: Mapped[str] = mapped_column(sa.String(5), default="", server_default="")
     role: Mapped[str] = mapped_column(sa.String(20), default="member")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -9,9 +9,10 @@ BENCH_DURATION ?= 15
 E2E := tests/e2e
 AXE_JS := $(E2E)/node_modules/axe-core/axe.min.js
 CHROMIUM ?= /usr/bin/chromium
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard benefit/translations/*/LC_MESSAGES/messages.po))
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-sqlite test-postgresql test-e2e e2e-tools lint fmt typecheck security migrate check bench clean
+.PHONY: help install i18n run test test-sqlite test-postgresql test-e2e e2e-tools lint fmt typecheck security migrate check bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -22,7 +23,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e . --group test --group lint
 	touch $@
 
-install: $(VENV)/.installed ## create .venv and install the app with test and lint tools
+install: $(VENV)/.installed $(MO_FILES) ## create .venv and install the app with test and lint tools
+
+# The compiled catalogues are built here, not committed: a fresh clone's `make run` shows Polish.
+benefit/translations/%/LC_MESSAGES/messages.mo: benefit/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel -q compile -d benefit/translations
+
+i18n: install ## extract every message, update the catalogues, compile them (then translate what is new)
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k ngettext -k lazy_ngettext \
+		--no-location --sort-output --project BENEFIT -o benefit/translations/messages.pot .
+	$(VENV)/bin/pybabel -q update -i benefit/translations/messages.pot -d benefit/translations \
+		--no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel -q compile -d benefit/translations
 
 run: install ## migrate the SQLite database in instance/, load the demo, serve on http://127.0.0.1:5000
 	$(FLASK) db upgrade

@@ -58,6 +58,9 @@ class Tag(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(sa.String(120))
     kind: Mapped[str] = mapped_column(sa.String(10), index=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # The Polish name and description librarians use ("" where the English one is the name in both).
+    name_pl: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    description_pl: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     status: Mapped[str] = mapped_column(sa.String(60), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -1,4 +1,4 @@
-"""Each post's language; the interface language of members and of email-only subscribers
+"""Each post's language; tags' Polish names; the interface language of members and email-only subscribers
 
 Revision ID: de266705d934
 Revises: ee3153d4820e
@@ -24,6 +24,10 @@ def upgrade():
     with op.batch_alter_table('subscription', schema=None) as batch_op:
         batch_op.add_column(sa.Column('locale', sa.String(length=5), server_default='', nullable=False))
 
+    with op.batch_alter_table('tag', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('name_pl', sa.String(length=120), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('description_pl', sa.Text(), server_default='', nullable=False))
+
     with op.batch_alter_table('topic', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language', sa.String(length=5), server_default='en', nullable=False))
 
@@ -40,6 +44,10 @@ def downgrade():
 
     with op.batch_alter_table('topic', schema=None) as batch_op:
         batch_op.drop_column('language')
+
+    with op.batch_alter_table('tag', schema=None) as batch_op:
+        batch_op.drop_column('description_pl')
+        batch_op.drop_column('name_pl')
 
     with op.batch_alter_table('subscription', schema=None) as batch_op:
         batch_op.drop_column('locale')

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from benefit.extensions import db
 from benefit.models import Reply, SearchChange, Tag, Topic
 from benefit.search.documents import load_documents
-from benefit.search.index import SearchIndex
+from benefit.search.engine import SearchRequest
 from benefit.search.indexer import LogReset, apply_batch, apply_pending, check_log, rebuild, reconcile
+from benefit.search.whoosh import WhooshEngine
 from benefit.services import posting
 
 
@@ -17,8 +18,8 @@ def logged() -> list[int]:
     return list(db.session.scalars(sa.select(SearchChange.entity_id).order_by(SearchChange.id)))
 
 
-def index_of(app) -> SearchIndex:
-    return app.extensions["benefit.search"].index
+def index_of(app) -> WhooshEngine:
+    return app.extensions["benefit.search"].engine
 
 
 def stop_following(app) -> None:
@@ -138,7 +139,7 @@ def test_a_busy_writer_lock_leaves_the_work_to_its_holder(app, make_topic):
     index = index_of(app)
     holder = index.writer()
     assert holder is not None
-    other = SearchIndex(index.root)
+    other = WhooshEngine(index.root)
     try:
         assert other.writer() is None
         assert apply_batch(other, db.engine) is None
@@ -196,8 +197,6 @@ def test_a_new_database_behind_an_old_index_is_detected(app, make_topic):
 def test_a_hidden_topic_leaves_the_published_search(app, make_topic):
     topic = make_topic(title="Soon hidden marmot")
     index = index_of(app)
-    from benefit.search.index import SearchRequest
-
     assert index.search(SearchRequest(text="marmot")).ids == [topic.id]
     topic.state = "hidden"
     db.session.commit()
@@ -304,11 +303,11 @@ def test_the_worker_rebuilds_when_the_database_is_not_the_one_it_indexed(app, ma
 
 def test_an_index_committed_to_while_being_checked_is_still_found(tmp_path, monkeypatch):
     """Whoosh can find the table of contents it is reading gone when a writer commits meanwhile."""
-    from benefit.search import index as index_module
+    from benefit.search.whoosh import storage
 
-    search_index = SearchIndex(tmp_path / "idx")
-    search_index.ensure()
-    real = index_module.index.exists_in
+    search_index = WhooshEngine(tmp_path / "idx")
+    search_index.storage.ensure()
+    real = storage.index.exists_in
     calls = []
 
     def racing(path: str) -> bool:
@@ -317,9 +316,9 @@ def test_an_index_committed_to_while_being_checked_is_still_found(tmp_path, monk
             raise FileNotFoundError(path + "/_MAIN_1.toc")
         return real(path)
 
-    monkeypatch.setattr(index_module.index, "exists_in", racing)
+    monkeypatch.setattr(storage.index, "exists_in", racing)
     assert search_index.exists()
-    search_index.ensure()  # neither raises nor creates a second generation
+    search_index.storage.ensure()  # neither raises nor creates a second generation
     assert len(calls) == 3
     assert len([p for p in (tmp_path / "idx").iterdir() if p.name.startswith("gen-")]) == 1
 
@@ -338,14 +337,14 @@ def test_an_index_committed_to_while_being_checked_is_still_found(tmp_path, monk
 def test_snippets_mark_exactly_what_whooshs_highlighter_marks(text, words):
     from whoosh import highlight
 
-    from benefit.search import index as index_module
+    from benefit.search.whoosh import highlight as snippets
+    from benefit.search.whoosh.internals import MarkFormatter
+    from benefit.search.whoosh.schema import ANALYZER
 
-    terms = frozenset(t.text for t in index_module.ANALYZER(words))
-    probe = index_module._probe(terms)
+    terms = frozenset(t.text for t in ANALYZER(words))
+    probe = snippets.probe(terms)
     for fragmenter in (highlight.ContextFragmenter(maxchars=220, surround=70), highlight.WholeFragmenter()):
-        theirs = highlight.highlight(
-            text, terms, index_module.ANALYZER, fragmenter, index_module._MarkFormatter()
-        )
-        fragments = fragmenter.fragment_tokens(text, index_module._marked_tokens(text, terms, probe))
+        theirs = highlight.highlight(text, terms, ANALYZER, fragmenter, MarkFormatter())
+        fragments = fragmenter.fragment_tokens(text, snippets.marked_tokens(text, terms, probe))
         best = highlight.top_fragments(fragments, 3, highlight.BasicFragmentScorer(), highlight.FIRST)
-        assert index_module._MarkFormatter()(text, best) == theirs
+        assert MarkFormatter()(text, best) == theirs

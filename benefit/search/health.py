@@ -40,7 +40,8 @@ def describe_error(exc: BaseException, root: Path) -> str:
         reason = exc.strerror or str(exc) or type(exc).__name__
         if root.exists() and not root.is_dir():
             reason = "it is a file, not a directory"
-        if exc.errno in _NOT_WRITABLE:
+            fix = "move that file away, or set BENEFIT_SEARCH_INDEX_DIR to a directory"
+        elif exc.errno in _NOT_WRITABLE:
             fix = (
                 f"make {root} a directory the indexer's user can write (for example "
                 f"`chown -R <that user> {root}`), or set BENEFIT_SEARCH_INDEX_DIR to one"

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from benefit.extensions import db
 from benefit.models import Reply, SearchChange, Tag, Topic
-from benefit.search.documents import load_documents
+from benefit.search.documents import MAX_REPLY_TEXT, indexed_reply_text, load_documents
 from benefit.search.engine import SearchRequest
 from benefit.search.indexer import LogReset, apply_batch, apply_pending, check_log, rebuild, reconcile
 from benefit.search.whoosh import WhooshEngine
@@ -98,6 +98,29 @@ def test_documents_never_hold_emails_and_hide_anonymous_reporters(app, make_topi
     assert docs[anonymous.id]["author"] == ""
     for doc in docs.values():
         assert "carol.secret" not in " ".join(str(v) for v in doc.values())
+
+
+def test_reply_text_past_the_per_topic_limit_is_not_searchable(app, make_topic, make_user):
+    """MAX_REPLY_TEXT (documents.py): a topic's replies are indexed up to that many characters,
+    oldest first; later words are not found, the topic still is by its earlier replies."""
+    topic = make_topic(title="A very long discussion", body="Where it all began.")
+    author = make_user()
+    filler = "chatter " * (MAX_REPLY_TEXT // len("chatter "))
+    db.session.add(Reply(topic=topic, author=author, body="-", body_html=f"<p>aardvark {filler}</p>"))
+    db.session.flush()
+    db.session.add(Reply(topic=topic, author=author, body="zebu", body_html="<p>zebu</p>"))
+    db.session.commit()
+    index = index_of(app)
+    assert index.ids_for("aardvark") == [topic.id]
+    assert index.ids_for("chatter") == [topic.id]
+    assert index.ids_for("zebu") == []
+
+
+def test_the_reply_text_limit_never_indexes_part_of_a_word():
+    kept = "a" * (MAX_REPLY_TEXT - 5)
+    assert indexed_reply_text([kept + " straddling the limit"]) == kept
+    assert indexed_reply_text([kept, "fits"]) == kept + "\nfits"
+    assert len(indexed_reply_text(["b" * (MAX_REPLY_TEXT + 10)])) == MAX_REPLY_TEXT
 
 
 # -- the indexer ----------------------------------------------------------------------------

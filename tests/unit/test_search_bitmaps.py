@@ -149,14 +149,25 @@ def test_pages_follow_on_and_a_page_past_the_end_shows_the_last(index):
     assert beyond.ids == everything.ids[(len(everything.ids) - 1) // 10 * 10 :]
 
 
-def test_a_small_cache_evicts_and_still_answers_the_same(index, tmp_path):
-    small = WhooshEngine(index.root, cache_mb=0)
-    for text in QUERIES:
-        assert (
-            small.search(SearchRequest(text=text, see_all=True, per_page=50)).ids
-            == index.search(SearchRequest(text=text, see_all=True, per_page=50)).ids
-        )
-    assert small.cache_info()["bytes"] <= 0 or small.cache_info()["bytes"] < index.cache_info()["bytes"]
+def test_a_small_cache_evicts_and_still_answers_the_same(index):
+    small = WhooshEngine(index.root)
+    small.postings.max_bytes = 8_000  # a few words' postings: each query pushes earlier ones out
+    asked = ["campaign", *QUERIES]  # no later query has the first one's word
+    for text in asked:
+        req = SearchRequest(text=text, see_all=True, per_page=50)
+        assert small.search(req).ids == index.search(req).ids
+        assert 0 < small.cache_info()["bytes"] <= 8_000
+    # Least recently used out first: the last query is answered from the cache, the first is read
+    # from the index again, where the full-size cache still holds it.
+    first, last = (SearchRequest(text=t, see_all=True, per_page=50) for t in (asked[0], asked[-1]))
+    misses = small.cache_info()["misses"]
+    small.search(last)
+    assert small.cache_info()["misses"] == misses
+    small.search(first)
+    assert small.cache_info()["misses"] > misses
+    misses = index.cache_info()["misses"]
+    index.search(first)
+    assert index.cache_info()["misses"] == misses
     small.close()
 
 

@@ -371,3 +371,33 @@ def test_snippets_mark_exactly_what_whooshs_highlighter_marks(text, words):
         fragments = fragmenter.fragment_tokens(text, snippets.marked_tokens(text, terms, probe))
         best = highlight.top_fragments(fragments, 3, highlight.BasicFragmentScorer(), highlight.FIRST)
         assert MarkFormatter()(text, best) == theirs
+
+
+# -- wiring ---------------------------------------------------------------------------------
+
+
+def test_importing_the_search_package_loads_neither_views_nor_whoosh():
+    import subprocess
+    import sys
+
+    check = (
+        "import sys, benefit.search; "
+        "loaded = [m for m in ('benefit.search.views', 'whoosh') if m in sys.modules]; "
+        "sys.exit(', '.join(loaded) or None)"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_init_app_adds_the_search_page_and_commands_to_an_app(tmp_path):
+    from flask import Flask
+
+    from benefit.search import get_service, init_app
+
+    bare = Flask("bare")
+    bare.config.update(SEARCH_INDEX_DIR=str(tmp_path / "idx"), SEARCH_INDEXER="off")
+    init_app(bare)
+    assert bare.view_functions["search.search"]
+    assert "search" in bare.cli.commands
+    assert get_service(bare).engine.root == tmp_path / "idx"
+    get_service(bare).close()

@@ -24,9 +24,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from benefit import i18n
 
     i18n.init_app(app)
-    from benefit.search import register_search
-
-    register_search(app)
     register_blueprints(app)
     from benefit.errors import register_error_handlers
     from benefit.security import register_security
@@ -81,12 +78,13 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each feature registers its own blueprint, template globals and CLI group."""
-    from benefit import accounts, community, forum, moderation
+    from benefit import accounts, community, forum, moderation, search
     from benefit.digests import bp as digest_bp
     from benefit.feeds import bp as feeds_bp
     from benefit.pages import bp as pages_bp
-    from benefit.search import bp as search_bp
 
+    # Search first: its change-log hooks must be in place before anything else writes.
+    search.init_app(app)
     accounts.init_app(app)
     forum.init_app(app)
     community.init_app(app)
@@ -94,17 +92,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(digest_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(pages_bp)
-    app.register_blueprint(search_bp)
 
 
 def register_cli(app: Flask) -> None:
     from benefit.cli import benefit_cli
     from benefit.digests.cli import digest_cli
-    from benefit.search.cli import search_cli
 
     app.cli.add_command(benefit_cli)
     app.cli.add_command(digest_cli)
-    app.cli.add_command(search_cli)
 
 
 def register_jinja(app: Flask) -> None:

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from benefit import create_app
 from benefit.extensions import db
-from benefit.search.index import SearchIndex
+from benefit.search.whoosh import WhooshEngine as SearchIndex
 
 pytest_plugins = ["tests.factories", "tests.mailserver"]
 

@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 
 from benefit.extensions import db
 from benefit.models import SearchChange, utcnow
-from benefit.search import get_service
+from benefit.search import get_service, search_health
 from benefit.search.indexer import apply_pending, rebuild, reconcile
 
 
@@ -44,8 +44,10 @@ def worker(batch_size: int | None, poll: float | None, once: bool) -> None:
         kwargs["poll"] = poll
     loop = service.make_worker(**kwargs)
     if once:
-        applied = apply_pending(service.index, db.engine, batch_size=loop.batch_size)
-        _say(f"applied {applied} changes")
+        error = loop.drain()
+        _say(f"applied {loop.applied} changes")
+        if error is not None:
+            raise click.ClickException(error)
         return
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -55,7 +57,7 @@ def worker(batch_size: int | None, poll: float | None, once: bool) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    _say(f"search worker started: index {service.index.root}, batches of {loop.batch_size}")
+    _say(f"search worker started: index {service.engine.root}, batches of {loop.batch_size}")
     loop.run()
     _say("search worker stopped")
 
@@ -63,39 +65,43 @@ def worker(batch_size: int | None, poll: float | None, once: bool) -> None:
 @search_cli.command("status")
 @with_appcontext
 def status() -> None:
-    """Documents, watermark and lag (changes not yet applied, and the age of the oldest)."""
-    index = get_service(current_app).index
-    if not index.exists():
+    """Documents, watermark, lag (changes not yet applied, and the age of the oldest), the
+    indexer's last error."""
+    engine = get_service(current_app).engine
+    health = search_health(current_app)
+    if not health["exists"]:
         click.echo(
-            f"No index yet in {index.root}: start `flask search worker` or run `flask search rebuild`."
+            f"No index yet in {engine.root}: start `flask search worker` or run `flask search rebuild`."
         )
+        _echo_worker(health)
         sys.exit(1)
-    meta = index.read_meta()
+    meta = engine.read_meta()
     newest = db.session.scalar(sa.select(sa.func.max(SearchChange.id))) or 0
-    pending = (
-        db.session.scalar(sa.select(sa.func.count(SearchChange.id)).where(SearchChange.id > meta.watermark))
-        or 0
-    )
     oldest = db.session.scalar(
         sa.select(sa.func.min(SearchChange.created_at)).where(SearchChange.id > meta.watermark)
     )
-    click.echo(f"index:      {index.current_path()}")
-    click.echo(f"documents:  {index.doc_count()}")
-    click.echo(f"size:       {index.size_bytes() / 1_048_576:.1f} MiB")
+    click.echo(f"index:      {engine.location()}")
+    click.echo(f"documents:  {engine.doc_count()}")
+    click.echo(f"size:       {engine.size_bytes() / 1_048_576:.1f} MiB")
     click.echo(f"watermark:  {meta.watermark} (newest change {newest}; {meta.applied} applied in all)")
-    lag = f"{pending} changes"
+    lag = f"{health['lag']} changes" if health["lag"] is not None else "unknown"
     if oldest is not None:
         lag += f", oldest {(utcnow() - oldest).total_seconds():.0f} s old"
     click.echo(f"lag:        {lag}")
+    _echo_worker(health)
     if meta.gaps:
         click.echo(f"waiting on: {len(meta.gaps)} change ids not committed yet (or rolled back)")
     if newest < meta.watermark:
         click.echo("The change log is behind the index (a new database?): run `flask search rebuild`.")
-    if not index.has_pairs():
-        click.echo(
-            "This index predates word-pair fields: phrases are matched the slow way until "
-            "`flask search rebuild` builds a new one."
-        )
+    for advice in engine.advice():
+        click.echo(advice)
+
+
+def _echo_worker(health: dict[str, object]) -> None:
+    if health["last_error"]:
+        click.echo(f"indexer:    failing since {health['last_error_at']}: {health['last_error']}")
+    else:
+        click.echo("indexer:    no error recorded")
 
 
 @search_cli.command("rebuild")
@@ -104,7 +110,7 @@ def status() -> None:
 @with_appcontext
 def rebuild_command(procs: int, multisegment: bool) -> None:
     """Build a fresh index beside the current one and swap it in atomically."""
-    index = get_service(current_app).index
+    index = get_service(current_app).engine
     bar_state: dict[str, object] = {}
 
     def progress(done: int, total: int) -> None:
@@ -132,13 +138,13 @@ def rebuild_command(procs: int, multisegment: bool) -> None:
 def reconcile_command(apply_now: bool) -> None:
     """Compare the index with the database and queue every difference in the change log."""
     service = get_service(current_app)
-    report = reconcile(service.index, db.engine)
+    report = reconcile(service.engine, db.engine)
     click.echo(
         f"Checked {report.checked} topics: {report.missing} missing, {report.stale} out of date, "
         f"{report.extra} no longer in the database; {report.queued} queued."
     )
     if apply_now and report.queued:
-        applied = apply_pending(service.index, db.engine)
+        applied = apply_pending(service.engine, db.engine)
         click.echo(f"Applied {applied} changes.")
 
 

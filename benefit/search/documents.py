@@ -20,13 +20,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from benefit.models import Reply, Topic
+from benefit.search.engine import Document
 
-# A topic with thousands of replies stays a document of bounded size.
+# How much of a topic's reply text is indexed: the published replies' plain text, oldest first, up
+# to this many characters per topic (about 30,000 words, a few hundred long replies), cut at the last
+# whole word. Words in later replies are not searchable; the topic is still found by its title, its
+# text and its earlier replies. The limit keeps a topic with thousands of replies a document of
+# bounded size: every reply to it re-indexes the whole document, in the indexer's batch.
 MAX_REPLY_TEXT = 200_000
 _TAG_RE = re.compile(r"<[^>]+>")
 _SPACE_RE = re.compile(r"\s+")
-
-Document = dict[str, Any]
 
 
 def plain_text(rendered_html: str) -> str:
@@ -45,8 +48,19 @@ def topic_body_text(topic: Topic) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def indexed_reply_text(reply_texts: Iterable[str]) -> str:
+    """The reply text a topic's document holds: at most MAX_REPLY_TEXT characters, whole words."""
+    joined = "\n".join(reply_texts)
+    head = joined[:MAX_REPLY_TEXT]
+    if len(joined) <= MAX_REPLY_TEXT or head[-1].isspace() or joined[MAX_REPLY_TEXT].isspace():
+        return head
+    # The limit falls inside a word: leave that word out rather than index a piece of it.
+    words = head.rsplit(None, 1)
+    return words[0] if len(words) == 2 else head
+
+
 def topic_document(topic: Topic, reply_texts: Iterable[str] = ()) -> Document:
-    replies = "\n".join(reply_texts)[:MAX_REPLY_TEXT]
+    replies = indexed_reply_text(reply_texts)
     show_author = not topic.is_anonymous and not topic.author.is_deleted
     doc: Document = {
         "id": str(topic.id),

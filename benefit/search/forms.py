@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
 
 from benefit.forms_util import CachedSelect, choices
+from benefit.forum import tags
 from benefit.models import KINDS, MISTAKE_CATEGORIES
 
 MAX_QUERY_CHARS = 300
@@ -39,6 +41,15 @@ class SearchForm(FlaskForm):
     sort = SelectField(
         "Sort by", choices=choices(SORT_LABELS.items()), validate_choice=False, widget=CachedSelect()
     )
+
+
+def search_form(args: Any) -> SearchForm:
+    """The form filled from the address, its tag choices from the (cached) tag vocabulary."""
+    form = SearchForm(args)
+    vocabulary = tags.vocabulary()
+    form.platform.choices = choices([("", "All platforms"), *vocabulary.names("platform")])
+    form.trend.choices = choices([("", "All trends"), *vocabulary.names("trend")])
+    return form
 
 
 @dataclass

@@ -12,13 +12,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from benefit.models import Reply, SearchChange
-from benefit.search.documents import Document, count_topics, iter_all_documents, load_documents
-from benefit.search.index import IndexMeta, SearchIndex
+from benefit.search.documents import count_topics, iter_all_documents, load_documents
+from benefit.search.engine import Document, IndexMeta, SearchEngine
+from benefit.search.health import WorkerState, describe_error
 
 log = logging.getLogger("benefit.search")
 
@@ -37,6 +39,7 @@ class BatchReport:
     deleted: int = 0
     watermark: int = 0
     first_id: int = 0
+    rebuilt: bool = False  # the database was not the one indexed: the index was built afresh
 
 
 @dataclass
@@ -75,8 +78,48 @@ def check_log(session: Session, meta: IndexMeta) -> None:
         raise LogReset(f"change {meta.watermark} is not the one this index applied")
 
 
+@dataclass
+class _Pending:
+    rows: list[Any]  # the changes after the watermark, in id order (at most a batch)
+    applied: list[Any]  # those, and changes committed late below the watermark
+    gaps: dict[int, float]  # the change ids still missing below the new watermark
+
+
+def _pending(session: Session, meta: IndexMeta, batch_size: int, gap_seconds: float) -> _Pending:
+    """The next batch of the change log after `meta`'s watermark, and the gaps it leaves."""
+    cols = (SearchChange.id, SearchChange.entity_kind, SearchChange.entity_id, SearchChange.created_at)
+    after = sa.select(*cols).where(SearchChange.id > meta.watermark)
+    rows = list(session.execute(after.order_by(SearchChange.id).limit(batch_size)))
+    late = (
+        list(session.execute(sa.select(*cols).where(SearchChange.id.in_(list(meta.gaps)))))
+        if meta.gaps
+        else []
+    )
+    now = time.time()
+    gaps = dict(meta.gaps)
+    expected = meta.watermark + 1
+    for row in rows:
+        if row.id - expected <= MAX_TRACKED_GAP:
+            for missing in range(expected, row.id):
+                gaps.setdefault(missing, now)
+        expected = row.id + 1
+    for row in late:
+        gaps.pop(row.id, None)
+    gaps = {i: seen for i, seen in gaps.items() if now - seen < gap_seconds}
+    return _Pending(rows=rows, applied=rows + late, gaps=gaps)
+
+
+def _changed_topics(session: Session, changes: list[Any]) -> set[int]:
+    """The topics whose documents the changes touch (a reply's change is its topic's)."""
+    topic_ids = {r.entity_id for r in changes if r.entity_kind == "topic"}
+    reply_ids = [r.entity_id for r in changes if r.entity_kind == "reply"]
+    if reply_ids:
+        topic_ids.update(session.scalars(sa.select(Reply.topic_id).where(Reply.id.in_(reply_ids))))
+    return topic_ids
+
+
 def apply_batch(
-    search_index: SearchIndex,
+    search_index: SearchEngine,
     engine: sa.Engine,
     *,
     batch_size: int = 300,
@@ -91,49 +134,17 @@ def apply_batch(
         meta = writer.read_meta()
         with Session(engine) as session:
             check_log(session, meta)
-            cols = (
-                SearchChange.id,
-                SearchChange.entity_kind,
-                SearchChange.entity_id,
-                SearchChange.created_at,
-            )
-            rows = list(
-                session.execute(
-                    sa.select(*cols)
-                    .where(SearchChange.id > meta.watermark)
-                    .order_by(SearchChange.id)
-                    .limit(batch_size)
-                )
-            )
-            late = (
-                list(session.execute(sa.select(*cols).where(SearchChange.id.in_(list(meta.gaps)))))
-                if meta.gaps
-                else []
-            )
-            now = time.time()
-            gaps = dict(meta.gaps)
-            expected = meta.watermark + 1
-            for row in rows:
-                if row.id - expected <= MAX_TRACKED_GAP:
-                    for missing in range(expected, row.id):
-                        gaps.setdefault(missing, now)
-                expected = row.id + 1
-            for row in late:
-                gaps.pop(row.id, None)
-            gaps = {i: seen for i, seen in gaps.items() if now - seen < gap_seconds}
-            applied = rows + late
-            if not applied and gaps == meta.gaps:
+            pending = _pending(session, meta, batch_size, gap_seconds)
+            if not pending.applied and pending.gaps == meta.gaps:
                 writer.cancel()
                 return BatchReport(watermark=meta.watermark)
-            topic_ids = {r.entity_id for r in applied if r.entity_kind == "topic"}
-            reply_ids = [r.entity_id for r in applied if r.entity_kind == "reply"]
-            if reply_ids:
-                topic_ids.update(session.scalars(sa.select(Reply.topic_id).where(Reply.id.in_(reply_ids))))
+            topic_ids = _changed_topics(session, pending.applied)
             docs = load_documents(session, topic_ids)
+        rows = pending.rows
         report = BatchReport(
-            changes=len(applied),
+            changes=len(pending.applied),
             watermark=rows[-1].id if rows else meta.watermark,
-            first_id=min((r.id for r in applied), default=0),
+            first_id=min((r.id for r in pending.applied), default=0),
         )
         if on_write is not None:
             on_write(report)
@@ -146,8 +157,8 @@ def apply_batch(
                 report.deleted += 1
         new_meta = IndexMeta(
             watermark=report.watermark,
-            gaps=gaps,
-            applied=meta.applied + len(applied),
+            gaps=pending.gaps,
+            applied=meta.applied + len(pending.applied),
             anchor=_iso(rows[-1].created_at) if rows else meta.anchor,
         )
         writer.commit(new_meta)
@@ -157,7 +168,7 @@ def apply_batch(
         raise
 
 
-def apply_pending(search_index: SearchIndex, engine: sa.Engine, *, batch_size: int = 300) -> int:
+def apply_pending(search_index: SearchEngine, engine: sa.Engine, *, batch_size: int = 300) -> int:
     """Apply the whole log (tests, "sync" mode); returns how many changes were applied."""
     total = 0
     while True:
@@ -185,7 +196,7 @@ def _snapshot_meta(session: Session) -> IndexMeta:
 
 
 def rebuild(
-    search_index: SearchIndex,
+    search_index: SearchEngine,
     engine: sa.Engine,
     *,
     procs: int = 1,
@@ -211,7 +222,7 @@ def rebuild(
                     progress(count, total)
                 yield doc
 
-        search_index.build(counted(), meta, procs=procs, multisegment=multisegment)
+        search_index.rebuild(counted(), meta, procs=procs, multisegment=multisegment)
     return RebuildReport(
         documents=count,
         seconds=time.perf_counter() - started,
@@ -220,7 +231,7 @@ def rebuild(
     )
 
 
-def reconcile(search_index: SearchIndex, engine: sa.Engine) -> ReconcileReport:
+def reconcile(search_index: SearchEngine, engine: sa.Engine) -> ReconcileReport:
     """Compare every topic's document with the index and queue the differences in the change log."""
     report = ReconcileReport()
     indexed = search_index.stored_digests()
@@ -249,18 +260,29 @@ def reconcile(search_index: SearchIndex, engine: sa.Engine) -> ReconcileReport:
     return report
 
 
+# What one step of the worker did: applied changes (go on), found none (wait for a commit), found
+# another indexer holding the writer lock (wait), or failed (wait longer each time, up to 30 s).
+Outcome = Literal["applied", "idle", "busy", "failed"]
+
+
 class Worker:
-    """The indexer loop: `flask search worker` in production, a daemon thread under `make run`."""
+    """The indexer loop: `flask search worker` in production, a daemon thread under `make run`.
+
+    An error is said (and recorded in the WorkerState, for `flask search status` and /healthz in
+    other processes) once when it first happens, not at every retry, and cleared once a batch
+    goes through again.
+    """
 
     def __init__(
         self,
-        search_index: SearchIndex,
+        search_index: SearchEngine,
         engine_factory: Callable[[], sa.Engine],
         *,
         batch_size: int = 300,
         poll: float = 1.0,
         gap_seconds: float = 120.0,
         say: Callable[[str], None] = log.info,
+        state: WorkerState | None = None,
     ) -> None:
         self.index = search_index
         self.engine_factory = engine_factory
@@ -268,47 +290,92 @@ class Worker:
         self.poll = poll
         self.gap_seconds = gap_seconds
         self.say = say
+        self.state = state if state is not None else WorkerState(search_index.root)
         self.stop = threading.Event()
         self.wake = threading.Event()
+        self.failures = 0
+        self.applied = 0
+        self.last_error: str | None = None
+        # What the state file says, maybe from an earlier run: cleared by the first batch that works.
+        self._recorded: str | None = self.state.read().get("last_error")
+        self._busy_reported = False
+
+    def step(self) -> Outcome:
+        """Apply one batch (or rebuild, when the database is not the one indexed)."""
+        engine = self.engine_factory()
+        try:
+            report = self._apply(engine)
+        except (sa.exc.SQLAlchemyError, OSError) as exc:
+            self.failures += 1
+            self._failed(describe_error(exc, self.index.root))
+            return "failed"
+        self.failures = 0
+        if report is None:
+            if not self._busy_reported:
+                self.say("another indexer holds the index's writer lock; waiting")
+                self._busy_reported = True
+            return "busy"
+        self._busy_reported = False
+        self._recovered()
+        if report.rebuilt:
+            return "applied"
+        if not report.changes:
+            return "idle"
+        self.applied += report.changes
+        self.say(
+            f"committed: {report.changes} changes, {report.upserted} indexed, "
+            f"{report.deleted} removed, watermark {report.watermark}"
+        )
+        return "applied"
+
+    def _apply(self, engine: sa.Engine) -> BatchReport | None:
+        try:
+            return apply_batch(
+                self.index,
+                engine,
+                batch_size=self.batch_size,
+                gap_seconds=self.gap_seconds,
+                on_write=lambda r: self.say(
+                    f"writing batch: {r.changes} changes (ids {r.first_id}..{r.watermark})"
+                ),
+            )
+        except LogReset as exc:
+            self.say(f"rebuilding the index: {exc}")
+            done = rebuild(self.index, engine)
+            self.say(f"rebuilt: {done.documents} documents in {done.seconds:.1f} s")
+            return BatchReport(watermark=done.watermark, rebuilt=True)
+
+    def _failed(self, error: str) -> None:
+        if error != self.last_error:  # else said already: retry quietly until it is fixed
+            self.last_error = error
+            self.say(f"indexer error (retrying until it is fixed): {error}")
+        if error != self._recorded:
+            self._recorded = error
+            problem = self.state.record(error)
+            if problem is not None:
+                self.say(problem)
+
+    def _recovered(self) -> None:
+        if self.last_error is not None:
+            self.say("indexer working again")
+            self.last_error = None
+        if self._recorded is not None:
+            self._recorded = None
+            self.state.record(None)
+
+    def drain(self) -> str | None:
+        """Apply what is in the log now (`flask search worker --once`); the error, if one stops it."""
+        while (outcome := self.step()) == "applied":
+            pass
+        return self.last_error if outcome == "failed" else None
 
     def run(self) -> None:
-        busy_reported = False
-        failures = 0
         while not self.stop.is_set():
-            engine = self.engine_factory()
-            try:
-                report = apply_batch(
-                    self.index,
-                    engine,
-                    batch_size=self.batch_size,
-                    gap_seconds=self.gap_seconds,
-                    on_write=lambda r: self.say(
-                        f"writing batch: {r.changes} changes (ids {r.first_id}..{r.watermark})"
-                    ),
-                )
-                failures = 0
-            except LogReset as exc:
-                self.say(f"rebuilding the index: {exc}")
-                done = rebuild(self.index, engine)
-                self.say(f"rebuilt: {done.documents} documents in {done.seconds:.1f} s")
-                continue
-            except (sa.exc.SQLAlchemyError, OSError) as exc:
-                failures += 1
-                self.say(f"indexer error (retrying): {exc!r}")
-                self.stop.wait(min(30.0, self.poll * 2**failures))
-                continue
-            if report is None:
-                if not busy_reported:
-                    self.say("another indexer holds the index's writer lock; waiting")
-                    busy_reported = True
+            outcome = self.step()
+            if outcome == "failed":
+                self.stop.wait(min(30.0, self.poll * 2**self.failures))
+            elif outcome == "busy":
                 self.stop.wait(self.poll)
-                continue
-            busy_reported = False
-            if report.changes:
-                self.say(
-                    f"committed: {report.changes} changes, {report.upserted} indexed, "
-                    f"{report.deleted} removed, watermark {report.watermark}"
-                )
-                continue
-            self.wake.wait(self.poll)
-            self.wake.clear()
+            elif outcome == "idle":
+                self.wake.wait(self.poll)
+                self.wake.clear()

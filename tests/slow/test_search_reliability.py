@@ -25,8 +25,8 @@ import sqlalchemy as sa
 
 from benefit.extensions import db
 from benefit.models import Reply, SearchChange, Topic
-from benefit.search.index import SearchIndex
 from benefit.search.indexer import reconcile
+from benefit.search.whoosh import WhooshEngine as SearchIndex
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.slow

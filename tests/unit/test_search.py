@@ -8,17 +8,18 @@ import sqlalchemy as sa
 from benefit.extensions import db
 from benefit.forum import actions as posting
 from benefit.models import Reply, SearchChange, Tag, Topic
-from benefit.search.documents import load_documents
-from benefit.search.index import SearchIndex
+from benefit.search.documents import MAX_REPLY_TEXT, indexed_reply_text, load_documents
+from benefit.search.engine import SearchRequest
 from benefit.search.indexer import LogReset, apply_batch, apply_pending, check_log, rebuild, reconcile
+from benefit.search.whoosh import WhooshEngine
 
 
 def logged() -> list[int]:
     return list(db.session.scalars(sa.select(SearchChange.entity_id).order_by(SearchChange.id)))
 
 
-def index_of(app) -> SearchIndex:
-    return app.extensions["benefit.search"].index
+def index_of(app) -> WhooshEngine:
+    return app.extensions["benefit.search"].engine
 
 
 def stop_following(app) -> None:
@@ -99,6 +100,29 @@ def test_documents_never_hold_emails_and_hide_anonymous_reporters(app, make_topi
         assert "carol.secret" not in " ".join(str(v) for v in doc.values())
 
 
+def test_reply_text_past_the_per_topic_limit_is_not_searchable(app, make_topic, make_user):
+    """MAX_REPLY_TEXT (documents.py): a topic's replies are indexed up to that many characters,
+    oldest first; later words are not found, the topic still is by its earlier replies."""
+    topic = make_topic(title="A very long discussion", body="Where it all began.")
+    author = make_user()
+    filler = "chatter " * (MAX_REPLY_TEXT // len("chatter "))
+    db.session.add(Reply(topic=topic, author=author, body="-", body_html=f"<p>aardvark {filler}</p>"))
+    db.session.flush()
+    db.session.add(Reply(topic=topic, author=author, body="zebu", body_html="<p>zebu</p>"))
+    db.session.commit()
+    index = index_of(app)
+    assert index.ids_for("aardvark") == [topic.id]
+    assert index.ids_for("chatter") == [topic.id]
+    assert index.ids_for("zebu") == []
+
+
+def test_the_reply_text_limit_never_indexes_part_of_a_word():
+    kept = "a" * (MAX_REPLY_TEXT - 5)
+    assert indexed_reply_text([kept + " straddling the limit"]) == kept
+    assert indexed_reply_text([kept, "fits"]) == kept + "\nfits"
+    assert len(indexed_reply_text(["b" * (MAX_REPLY_TEXT + 10)])) == MAX_REPLY_TEXT
+
+
 # -- the indexer ----------------------------------------------------------------------------
 
 
@@ -138,7 +162,7 @@ def test_a_busy_writer_lock_leaves_the_work_to_its_holder(app, make_topic):
     index = index_of(app)
     holder = index.writer()
     assert holder is not None
-    other = SearchIndex(index.root)
+    other = WhooshEngine(index.root)
     try:
         assert other.writer() is None
         assert apply_batch(other, db.engine) is None
@@ -196,8 +220,6 @@ def test_a_new_database_behind_an_old_index_is_detected(app, make_topic):
 def test_a_hidden_topic_leaves_the_published_search(app, make_topic):
     topic = make_topic(title="Soon hidden marmot")
     index = index_of(app)
-    from benefit.search.index import SearchRequest
-
     assert index.search(SearchRequest(text="marmot")).ids == [topic.id]
     topic.state = "hidden"
     db.session.commit()
@@ -304,11 +326,11 @@ def test_the_worker_rebuilds_when_the_database_is_not_the_one_it_indexed(app, ma
 
 def test_an_index_committed_to_while_being_checked_is_still_found(tmp_path, monkeypatch):
     """Whoosh can find the table of contents it is reading gone when a writer commits meanwhile."""
-    from benefit.search import index as index_module
+    from benefit.search.whoosh import storage
 
-    search_index = SearchIndex(tmp_path / "idx")
-    search_index.ensure()
-    real = index_module.index.exists_in
+    search_index = WhooshEngine(tmp_path / "idx")
+    search_index.storage.ensure()
+    real = storage.index.exists_in
     calls = []
 
     def racing(path: str) -> bool:
@@ -317,9 +339,9 @@ def test_an_index_committed_to_while_being_checked_is_still_found(tmp_path, monk
             raise FileNotFoundError(path + "/_MAIN_1.toc")
         return real(path)
 
-    monkeypatch.setattr(index_module.index, "exists_in", racing)
+    monkeypatch.setattr(storage.index, "exists_in", racing)
     assert search_index.exists()
-    search_index.ensure()  # neither raises nor creates a second generation
+    search_index.storage.ensure()  # neither raises nor creates a second generation
     assert len(calls) == 3
     assert len([p for p in (tmp_path / "idx").iterdir() if p.name.startswith("gen-")]) == 1
 
@@ -338,14 +360,44 @@ def test_an_index_committed_to_while_being_checked_is_still_found(tmp_path, monk
 def test_snippets_mark_exactly_what_whooshs_highlighter_marks(text, words):
     from whoosh import highlight
 
-    from benefit.search import index as index_module
+    from benefit.search.whoosh import highlight as snippets
+    from benefit.search.whoosh.internals import MarkFormatter
+    from benefit.search.whoosh.schema import ANALYZER
 
-    terms = frozenset(t.text for t in index_module.ANALYZER(words))
-    probe = index_module._probe(terms)
+    terms = frozenset(t.text for t in ANALYZER(words))
+    probe = snippets.probe(terms)
     for fragmenter in (highlight.ContextFragmenter(maxchars=220, surround=70), highlight.WholeFragmenter()):
-        theirs = highlight.highlight(
-            text, terms, index_module.ANALYZER, fragmenter, index_module._MarkFormatter()
-        )
-        fragments = fragmenter.fragment_tokens(text, index_module._marked_tokens(text, terms, probe))
+        theirs = highlight.highlight(text, terms, ANALYZER, fragmenter, MarkFormatter())
+        fragments = fragmenter.fragment_tokens(text, snippets.marked_tokens(text, terms, probe))
         best = highlight.top_fragments(fragments, 3, highlight.BasicFragmentScorer(), highlight.FIRST)
-        assert index_module._MarkFormatter()(text, best) == theirs
+        assert MarkFormatter()(text, best) == theirs
+
+
+# -- wiring ---------------------------------------------------------------------------------
+
+
+def test_importing_the_search_package_loads_neither_views_nor_whoosh():
+    import subprocess
+    import sys
+
+    check = (
+        "import sys, benefit.search; "
+        "loaded = [m for m in ('benefit.search.views', 'whoosh') if m in sys.modules]; "
+        "sys.exit(', '.join(loaded) or None)"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_init_app_adds_the_search_page_and_commands_to_an_app(tmp_path):
+    from flask import Flask
+
+    from benefit.search import get_service, init_app
+
+    bare = Flask("bare")
+    bare.config.update(SEARCH_INDEX_DIR=str(tmp_path / "idx"), SEARCH_INDEXER="off")
+    init_app(bare)
+    assert bare.view_functions["search.search"]
+    assert "search" in bare.cli.commands
+    assert get_service(bare).engine.root == tmp_path / "idx"
+    get_service(bare).close()

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from whoosh import query
 
-from benefit.search import bitmaps
-from benefit.search.index import IndexMeta, SearchIndex, SearchRequest
+from benefit.search.engine import IndexMeta, SearchRequest
+from benefit.search.whoosh import WhooshEngine, evaluate, parsing
 
 WORDS = (
     "library reader stories running runs video caption hashtag audience campaign event teens "
@@ -50,8 +50,8 @@ def doc(n: int, rng: random.Random, **changes: object) -> dict[str, object]:
 @pytest.fixture
 def index(tmp_path):
     rng = random.Random(5)
-    ix = SearchIndex(tmp_path / "ix")
-    ix.build((doc(n, rng) for n in range(1, 301)), IndexMeta())
+    ix = WhooshEngine(tmp_path / "ix")
+    ix.rebuild((doc(n, rng) for n in range(1, 301)), IndexMeta())
     # A second segment, and deletions in the first: edited documents move to the new segment.
     writer = ix.writer()
     assert writer is not None
@@ -83,13 +83,13 @@ def whoosh_ids(searcher, q) -> set[int]:
 
 @pytest.mark.parametrize("text", QUERIES)
 def test_matches_are_exactly_whooshs(index, text):
-    with index._searching() as searcher:
+    with index.reader.searching() as searcher:
         result = index.search(SearchRequest(text=text, see_all=True, per_page=1000))
-        typed = index._parser.parse(text)  # phrases as Whoosh matches them, by positions
+        typed = index.parser.whoosh.parse(text)  # phrases as Whoosh matches them, by positions
         expected = {
             int(searcher.stored_fields(n)["id"])
             for n in whoosh_ids(
-                searcher, typed.accept(lambda node: index._bound_wildcard(node, searcher, result))
+                searcher, typed.accept(lambda node: parsing.bound_wildcard(node, searcher, result))
             )
         }
     assert set(result.ids) == expected
@@ -98,8 +98,8 @@ def test_matches_are_exactly_whooshs(index, text):
 
 def test_filters_visibility_and_facet_counts_agree_with_whoosh(index):
     result = index.search(SearchRequest(text="library", filters={"platform": ["tiktok"]}, owner_id=3))
-    with index._searching() as searcher:
-        parsed = index._parser.parse("library")
+    with index.reader.searching() as searcher:
+        parsed = index.parser.whoosh.parse("library")
         visible = query.Or(
             [
                 query.Term("state", "published"),
@@ -117,11 +117,11 @@ def test_filters_visibility_and_facet_counts_agree_with_whoosh(index):
 def test_relevance_order_is_whooshs_bm25f_order(index, limit):
     # One word matching many documents is read from its postings ranked best first.
     for text in ("library reader", "stories", "library", "reader OR podcast"):
-        with index._searching() as searcher:
-            parsed = index._parser.parse(text)
-            leaves = index._bitmaps.leaves(searcher)
-            matched = {leaf.key: bitmaps.matches(index._bitmaps, leaf, parsed) for leaf in leaves}
-            ours = bitmaps.top_by_score(index._bitmaps, searcher, leaves, parsed, matched, limit)
+        with index.reader.searching() as searcher:
+            parsed = index.parser.whoosh.parse(text)
+            leaves = index.postings.leaves(searcher)
+            matched = {leaf.key: evaluate.matches(index.postings, leaf, parsed) for leaf in leaves}
+            ours = evaluate.top_by_score(index.postings, searcher, leaves, parsed, matched, limit)
             # Every match scored (limit=None): Whoosh's block-skipping top-N is not exact here, it
             # misses documents of the first segment that outscore its last hits.
             theirs = list(searcher.search(parsed, limit=None))[:limit]
@@ -149,19 +149,30 @@ def test_pages_follow_on_and_a_page_past_the_end_shows_the_last(index):
     assert beyond.ids == everything.ids[(len(everything.ids) - 1) // 10 * 10 :]
 
 
-def test_a_small_cache_evicts_and_still_answers_the_same(index, tmp_path):
-    small = SearchIndex(index.root, cache_mb=0)
-    for text in QUERIES:
-        assert (
-            small.search(SearchRequest(text=text, see_all=True, per_page=50)).ids
-            == index.search(SearchRequest(text=text, see_all=True, per_page=50)).ids
-        )
-    assert small.cache_info()["bytes"] <= 0 or small.cache_info()["bytes"] < index.cache_info()["bytes"]
+def test_a_small_cache_evicts_and_still_answers_the_same(index):
+    small = WhooshEngine(index.root)
+    small.postings.max_bytes = 8_000  # a few words' postings: each query pushes earlier ones out
+    asked = ["campaign", *QUERIES]  # no later query has the first one's word
+    for text in asked:
+        req = SearchRequest(text=text, see_all=True, per_page=50)
+        assert small.search(req).ids == index.search(req).ids
+        assert 0 < small.cache_info()["bytes"] <= 8_000
+    # Least recently used out first: the last query is answered from the cache, the first is read
+    # from the index again, where the full-size cache still holds it.
+    first, last = (SearchRequest(text=t, see_all=True, per_page=50) for t in (asked[0], asked[-1]))
+    misses = small.cache_info()["misses"]
+    small.search(last)
+    assert small.cache_info()["misses"] == misses
+    small.search(first)
+    assert small.cache_info()["misses"] > misses
+    misses = index.cache_info()["misses"]
+    index.search(first)
+    assert index.cache_info()["misses"] == misses
     small.close()
 
 
 def test_warming_reads_the_most_frequent_terms_first(index):
-    fresh = SearchIndex(index.root)
+    fresh = WhooshEngine(index.root)
     assert fresh.warm(seconds=5.0) > 0
     info = fresh.cache_info()
     assert info["bytes"] > 0 and info["misses"] > 0
@@ -171,39 +182,40 @@ def test_warming_reads_the_most_frequent_terms_first(index):
 
 
 def test_an_index_built_before_word_pairs_still_finds_phrases(tmp_path, monkeypatch, index):
-    from benefit.search import index as index_module
+    from benefit.search.whoosh import schema as schema_module
+    from benefit.search.whoosh import storage
 
-    full = index_module.make_schema
+    full = schema_module.make_schema
 
     def without_pairs():
         schema = full()
-        for name in index_module.PAIR_FIELDS.values():
+        for name in schema_module.PAIR_FIELDS.values():
             schema.remove(name)
         return schema
 
-    monkeypatch.setattr(index_module, "make_schema", without_pairs)
-    old = SearchIndex(tmp_path / "old")
+    monkeypatch.setattr(storage, "make_schema", without_pairs)
+    old = WhooshEngine(tmp_path / "old")
     rng = random.Random(5)
-    old.build((doc(n, rng) for n in range(1, 301)), IndexMeta())
-    monkeypatch.setattr(index_module, "make_schema", full)
+    old.rebuild((doc(n, rng) for n in range(1, 301)), IndexMeta())
+    monkeypatch.setattr(storage, "make_schema", full)
     assert not old.has_pairs() and index.has_pairs()
     writer = old.writer()
     assert writer is not None
     writer.upsert(doc(400, rng, title="library reader again"))  # the writer leaves the pairs out
     writer.commit(IndexMeta(watermark=1))
     found = old.search(SearchRequest(text='"library reader"', see_all=True, per_page=1000))
-    with old._searching() as searcher:
-        expected = whoosh_ids(searcher, old._parser.parse('"library reader"'))
+    with old.reader.searching() as searcher:
+        expected = whoosh_ids(searcher, old.parser.whoosh.parse('"library reader"'))
         assert {int(searcher.stored_fields(n)["id"]) for n in expected} == set(found.ids)
     assert 400 in found.ids
     old.close()
 
 
-def merge_everything(index: SearchIndex) -> None:
+def merge_everything(index: WhooshEngine) -> None:
     """What the indexer's commit does when it merges: new segment files, the old ones deleted."""
     from whoosh import index as whoosh_index
 
-    from benefit.search.index import WRITER_OPTIONS
+    from benefit.search.whoosh.schema import WRITER_OPTIONS
 
     ix = whoosh_index.open_dir(str(index.current_path()))
     before = set(ix.storage.list())
@@ -214,13 +226,12 @@ def merge_everything(index: SearchIndex) -> None:
 
 
 def test_a_searcher_keeps_reading_segments_whose_files_a_merge_deleted(index):
-    with index._searching() as searcher:
+    with index.reader.searching() as searcher:
         titles = {n: searcher.stored_fields(n).get("title") for n in range(searcher.doc_count_all())}
-    worker = SearchIndex(index.root)  # another process's searcher, opened before the merge
+    worker = WhooshEngine(index.root)  # another process's searcher, opened before the merge
     try:
-        with worker._searching():
+        with worker.reader.searching() as old:
             pass
-        old = worker._searcher
         merge_everything(index)
         # It still reads every stored field and every length of the segments it opened, though
         # their files are gone now.
@@ -235,9 +246,9 @@ def test_a_searcher_keeps_reading_segments_whose_files_a_merge_deleted(index):
 
 
 def test_a_searcher_opened_while_a_merge_commits_starts_again(index, monkeypatch):
-    from benefit.search import index as index_module
+    from benefit.search.whoosh import reader as reader_module
 
-    real = index_module._open_columns
+    real = reader_module.open_columns
     merges = []
 
     def merging_meanwhile(reader):
@@ -246,10 +257,10 @@ def test_a_searcher_opened_while_a_merge_commits_starts_again(index, monkeypatch
             merge_everything(index)  # deletes the files of the segments being opened
         real(reader)
 
-    monkeypatch.setattr(index_module, "_open_columns", merging_meanwhile)
+    monkeypatch.setattr(reader_module, "open_columns", merging_meanwhile)
     expected = index.search(SearchRequest(text="library", see_all=True, per_page=1000)).ids
     assert merges
-    with index._searching() as searcher:
+    with index.reader.searching() as searcher:
         assert len(searcher.reader().leaf_readers()) == 1  # the merged segment
         for n in range(searcher.doc_count_all()):
             searcher.stored_fields(n)

@@ -1,4 +1,4 @@
-"""Queries answered from cached posting bitmaps: exact matches, totals, facet counts and BM25F ranks.
+"""Posting bitmaps and scores per (segment, field, term), cached in each process.
 
 Whoosh's matchers walk every posting of every query term in Python, one call per posting: on the
 benchmark's 20,000 topics (each with its replies folded in) an ordinary two-word query touches
@@ -8,24 +8,18 @@ about 60,000 postings and took 300-900 ms, three times over (matching, scoring, 
 - a bitmap (a Python int, bit n = document n of the segment), so AND/OR/NOT, the total and every
   facet count are a handful of big-integer operations (microseconds, in C), and
 - for text fields, the term's BM25F score per document, computed by the index's own weighting
-  (``searcher.weighting.scorer(...)._score``, the formula Whoosh's matchers use), so relevance
-  ranking adds those scores up per document as Whoosh's And/Or matchers do.
+  (its scorer's formula, the one Whoosh's matchers use), so relevance ranking adds those scores up
+  per document as Whoosh's And/Or matchers do (benefit/search/whoosh/evaluate.py).
 
 Entries are kept per segment, which never changes once written (deletions are applied through a
 per-reader "live" bitmap), so a commit that adds a small segment keeps everything cached for the
 big ones. The cache is bounded in bytes and evicts least recently used entries. Scores use the
 collection statistics (idf, average length) of when they were computed and are recomputed when the
 document count has moved by more than SCORE_DRIFT since.
-
-Query nodes other than Term/And/Or/Not/AndNot (phrases, for one) are matched by Whoosh itself, per
-segment, and their bitmaps cached the same way; they score the sum of their terms' scores.
-
-Together with index.py, the only modules that import whoosh.
 """
 
 from __future__ import annotations
 
-import heapq
 import threading
 from array import array
 from collections import OrderedDict
@@ -33,12 +27,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from whoosh import query
 from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
 
+from benefit.search.whoosh.internals import read_blocks, score_formula
+
 # Recompute cached scores once the number of documents changed by more than this fraction.
 SCORE_DRIFT = 0.05
+
+Unit = tuple[tuple[str, str, float], ...]  # (field, text, boost) of terms scored together
 
 
 @dataclass
@@ -103,31 +100,6 @@ def _raw_postings(reader: Any, field: str, text: str) -> Any:
     """The segment's postings of a term, deleted documents included (the live bitmap drops those)."""
     matcher = reader.postings(field, text)
     return matcher.child if isinstance(matcher, FilterMatcher) else matcher
-
-
-def _read_blocks(matcher: Any, weights: bool) -> tuple[list[int], list[float]]:
-    """All ids (and weights) of a leaf matcher, a stored block at a time where the codec allows it.
-
-    whoosh-reloaded 2.7.5's W3LeafMatcher decodes a block into arrays (_read_ids/_read_weights);
-    reading those whole is ~10x faster than next()/id() per posting. Other matchers go one by one.
-    """
-    ids: list[int] = []
-    ws: list[float] = []
-    if all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block", "_i")):
-        while matcher.is_active():
-            matcher._read_ids()
-            ids.extend(matcher._ids[matcher._i :])
-            if weights:
-                matcher._read_weights()
-                ws.extend(matcher._weights[matcher._i :])
-            matcher._next_block()
-        return ids, ws
-    while matcher.is_active():
-        ids.append(matcher.id())
-        if weights:
-            ws.append(matcher.weight())
-        matcher.next()
-    return ids, ws
 
 
 class BitmapCache:
@@ -217,7 +189,7 @@ class BitmapCache:
                 fresh = Posting(bits=0, ids=array("I"), scores=array("f"), scored_at=_doc_count(top))
                 self._store(key, fresh, entry)
                 return fresh
-            ids, weights = _read_blocks(matcher, weights=top is not None)
+            ids, weights = read_blocks(matcher, weights=top is not None)
             fresh = Posting(bits=_bitmap(ids))
             if top is not None:
                 fresh.ids = array("I", ids)
@@ -267,7 +239,7 @@ class BitmapCache:
         """BM25F (or the searcher's weighting) per posting, from the weighting's own scorer."""
         scorer = top.weighting.scorer(top, field, text)
         lengths = self._lengths(leaf, field)
-        score = getattr(scorer, "_score", None)
+        score = score_formula(scorer)
         if score is not None and lengths is not None:
             return [score(w, lengths[n]) for n, w in zip(ids, weights, strict=True)]
         # A weighting without a (weight, length) formula: ask it per posting through a matcher.
@@ -337,163 +309,3 @@ class BitmapCache:
 
 def _doc_count(top: Any) -> int:
     return int(top.doc_count_all()) if top is not None else 0
-
-
-# -- evaluation ----------------------------------------------------------------------------------
-
-
-def matches(cache: BitmapCache, leaf: Leaf, node: Any) -> int:
-    """Bitmap of the segment's live documents that match the query node."""
-    return _match(cache, leaf, node) & leaf.live
-
-
-def _match(cache: BitmapCache, leaf: Leaf, node: Any) -> int:
-    if isinstance(node, query.Term):
-        return cache.term(leaf, node.fieldname, node.text).bits
-    if isinstance(node, query.And):
-        bits = -1
-        for sub in node.subqueries:
-            bits &= _match(cache, leaf, sub)
-            if not bits:
-                return 0
-        return bits if bits != -1 else 0
-    if isinstance(node, query.Or):
-        bits = 0
-        for sub in node.subqueries:
-            bits |= _match(cache, leaf, sub)
-        return bits
-    if isinstance(node, query.AndNot):
-        return _match(cache, leaf, node.a) & ~_match(cache, leaf, node.b)
-    if isinstance(node, query.Not):
-        return leaf.live & ~_match(cache, leaf, node.query)
-    if isinstance(node, query.Every) and not node.fieldname:
-        return leaf.live
-    if node is query.NullQuery or isinstance(node, type(query.NullQuery)):
-        return 0
-    return cache.other(leaf, node)
-
-
-Unit = tuple[tuple[str, str, float], ...]  # (field, text, boost) of terms scored together
-
-
-def scoring_units(node: Any) -> list[Unit]:
-    """The terms that add to a document's score (not those under a NOT), grouped: the terms of one
-    word in an OR (the word across the text fields, as the parser writes it) are one unit, scored
-    as the sum of its terms and cached that way, so a query adds up one list per word rather than
-    one per field.
-    """
-    out: list[Unit] = []
-
-    def walk(n: Any, boost: float) -> None:
-        b = boost * float(getattr(n, "boost", 1.0) or 1.0)
-        if isinstance(n, query.Term):
-            out.append(((n.fieldname, n.text, b),))
-        elif isinstance(n, query.Or) and all(isinstance(sub, query.Term) for sub in n.subqueries):
-            # One unit per word: "a OR b" and a wildcard's words reuse each word's cached unit.
-            words: dict[str, list[tuple[str, str, float]]] = {}
-            for sub in n.subqueries:
-                words.setdefault(sub.text, []).append((sub.fieldname, sub.text, b * float(sub.boost)))
-            out.extend(tuple(group) for group in words.values())
-        elif isinstance(n, query.AndNot):
-            walk(n.a, b)
-        elif isinstance(n, query.Not):
-            return
-        elif isinstance(n, query.compound.CompoundQuery):
-            for sub in n.subqueries:
-                walk(sub, b)
-        else:
-            for field, text in n.iter_all_terms():
-                out.append(((field, text.decode() if isinstance(text, bytes) else text, b),))
-
-    walk(node, 1.0)
-    return out
-
-
-def scored_terms(node: Any) -> list[tuple[str, str, float]]:
-    """(field, text, boost) of every term that adds to a document's score."""
-    return [term for unit in scoring_units(node) for term in unit]
-
-
-def top_by_score(
-    cache: BitmapCache, top: Any, leaves: list[Leaf], node: Any, matched: dict[str, int], limit: int
-) -> list[int]:
-    """Global document numbers of the `limit` best-scoring matched documents, best first.
-
-    A document's score is the sum of its matching terms' scores (Whoosh's And/Or do the same);
-    ties go to the lower document number, as in Whoosh.
-    """
-    units = scoring_units(node)
-    ranked: list[tuple[float, int]] = []
-    for leaf in leaves:
-        bits = matched.get(leaf.key, 0)
-        if not bits:
-            continue
-        scoring = [
-            posting
-            for posting in (cache.unit(leaf, unit, top) for unit in units)
-            if posting.ids and posting.scores is not None and posting.bits & bits
-        ]
-        if len(scoring) == 1 and not bits & ~scoring[0].bits and bits.bit_count() > 4 * limit:
-            # One word scores every match (filters only narrow): walk its postings from the best down.
-            ranked.extend((-s, leaf.offset + n) for s, n in _best_of_one(scoring[0], bits, limit))
-            continue
-        # A dense list of scores over the segment: list indexing is the cheapest add in Python.
-        acc = [0.0] * leaf.reader.doc_count_all()
-        for posting in scoring:
-            for n, s in zip(posting.ids or (), posting.scores or (), strict=True):
-                acc[n] += s
-        ranked.extend((-acc[n], leaf.offset + n) for n in _best(acc, bits, limit))
-    ranked.sort()
-    return [docnum for _, docnum in ranked[:limit]]
-
-
-def _best_of_one(posting: Posting, bits: int, limit: int) -> list[tuple[float, int]]:
-    """(score, local document) of the `limit` best matched documents of one scoring posting."""
-    ids, scores = posting.ids or array("I"), posting.scores or array("f")
-    raw = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    size = len(raw)
-    best: list[tuple[float, int]] = []
-    for i in posting.ranked():
-        n = ids[i]
-        if n >> 3 < size and raw[n >> 3] >> (n & 7) & 1:
-            best.append((scores[i], n))
-            if len(best) == limit:
-                break
-    return best
-
-
-def _best(acc: list[float], bits: int, limit: int) -> list[int]:
-    """The `limit` matched documents with the highest scores, ties to the lower number.
-
-    heapq.nlargest is stable, so equal scores keep ascending document order. When few documents
-    match (a filter), pick among them; otherwise pick among all and drop the unmatched, asking
-    for more until enough are left.
-    """
-    count = bits.bit_count()
-    if count <= 4 * limit or count * 8 <= len(acc):
-        return heapq.nlargest(limit, iter_bits(bits), key=acc.__getitem__)
-    raw = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    size = len(raw)
-    want = 2 * limit + 16
-    while True:
-        top = heapq.nlargest(want, range(len(acc)), key=acc.__getitem__)
-        picked = [n for n in top if n >> 3 < size and raw[n >> 3] >> (n & 7) & 1]
-        if len(picked) >= limit or want >= len(acc):
-            return picked[:limit]
-        want *= 4
-
-
-def top_by_columns(
-    cache: BitmapCache, leaves: list[Leaf], matched: dict[str, int], fields: list[str], limit: int
-) -> list[int]:
-    """Global document numbers of the `limit` matched documents with the highest values of
-    `fields` (compared in order), ties to the newer document number."""
-    best: list[tuple[tuple[Any, ...], int]] = []
-    for leaf in leaves:
-        bits = matched.get(leaf.key, 0)
-        if not bits:
-            continue
-        columns = [cache.column(leaf, f) for f in fields]
-        keyed = ((tuple(col[n] for col in columns), leaf.offset + n) for n in iter_bits(bits))
-        best = heapq.nlargest(limit, [*best, *keyed])
-    return [docnum for _, docnum in best]

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 
 if TYPE_CHECKING:
-    from flask import Blueprint
-
     from benefit.search.engine import SearchEngine
     from benefit.search.indexer import Worker
 

@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from benefit.community import actions as social
-from benefit.community.notifications import claim_emails, unsubscribe_token
+from benefit.community import actions, queries
+from benefit.community.actions import claim_emails
+from benefit.community.notifications import unsubscribe_token
 from benefit.extensions import db
 from benefit.forum import actions as posting
 from benefit.models import Notification, NotificationSetting
@@ -77,10 +78,10 @@ def test_a_notification_claimed_by_another_sender_is_not_sent_again(
 def test_read_notifications_and_never_are_not_emailed(runner, smtp_server, make_user, make_topic):
     recorder, _ = smtp_server
     bob = make_user()
-    social.update_notification_settings(bob, {"mention": "never"})
+    actions.update_notification_settings(bob, {"mention": "never"})
     mention(make_user, make_topic, bob=bob)
     author_note = db.session.scalar(sa.select(Notification).where(Notification.kind == "reply"))
-    social.open_notification(db.session.get(type(bob), author_note.user_id), author_note)
+    actions.open_notification(db.session.get(type(bob), author_note.user_id), author_note.id)
     result = send(runner)
     assert "Mails sent: 0" in result.output and "skipped: 2" in result.output
     assert recorder.messages == []
@@ -91,7 +92,7 @@ def test_daily_frequency_waits_for_the_daily_run_and_sends_one_summary(
 ):
     recorder, _ = smtp_server
     bob = make_user()
-    social.update_notification_settings(bob, {"mention": "daily", "reply": "daily"})
+    actions.update_notification_settings(bob, {"mention": "daily", "reply": "daily"})
     mention(make_user, make_topic, bob=bob)
     topic = make_topic(author=bob)
     posting.reply_to_topic(make_user(), topic, "Good idea")
@@ -132,7 +133,7 @@ def test_one_click_unsubscribe_stops_that_kind_only(app, client, make_user):
     assert done.status_code == 200 and "no more emails" in done.text
     assert client.post(url[:-3] + "xyz").status_code == 404
     db.session.expire_all()
-    assert social.email_frequencies(bob.id) == {
+    assert queries.email_frequencies(bob.id) == {
         "reply": "immediately",
         "mention": "never",
         "vote_milestone": "immediately",
@@ -147,13 +148,13 @@ def test_unsubscribe_link_in_the_mail_works(runner, client, smtp_server, make_us
     (msg,) = recorder.to(bob.email)
     path = urlsplit(msg["List-Unsubscribe"].strip("<>")).path
     assert client.post(path).status_code == 200
-    assert social.email_frequencies(bob.id)["mention"] == "never"
+    assert queries.email_frequencies(bob.id)["mention"] == "never"
 
 
 def test_two_senders_at_once_send_each_notification_exactly_once(app, smtp_server, make_user, make_topic):
     import threading
 
-    from benefit.community.delivery import send_notification_emails
+    from benefit.community.mail import send_notification_emails
 
     recorder, _ = smtp_server
     topic = make_topic()

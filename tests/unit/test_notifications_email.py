@@ -186,3 +186,32 @@ def test_two_senders_at_once_send_each_notification_exactly_once(app, smtp_serve
         for m in recorder.messages
     )
     assert linked == list(db.session.scalars(sa.select(Notification.id).order_by(Notification.id)))
+
+
+def test_unsubscribe_links_in_mail_already_sent_keep_working(app, client, make_user):
+    """Tokens made before email.py signed them (plain SECRET_KEY), and after the key is rotated."""
+    from itsdangerous import URLSafeSerializer
+
+    bob = make_user()
+    old_key = app.config["SECRET_KEY"]
+    before = URLSafeSerializer(old_key, salt="notification-unsubscribe").dumps({"u": bob.id, "k": ["reply"]})
+    assert unsubscribe_token(bob.id, ["reply"]) == before
+    app.config.update(SECRET_KEY="a new key", SECRET_KEY_FALLBACKS=[old_key])
+    assert client.post(f"/notifications/unsubscribe/{before}").status_code == 200
+    assert queries.email_frequencies(bob.id)["reply"] == "never"
+
+
+def test_notification_mail_links_point_at_site_url(app, runner, smtp_server, make_user, make_topic):
+    recorder, _ = smtp_server
+    app.config["SITE_URL"] = "https://forum.example.org/benefit"
+    _, bob, _ = mention(make_user, make_topic)
+    assert send(runner).exit_code == 0
+    (msg,) = recorder.to(bob.email)
+    (n,) = db.session.scalars(sa.select(Notification).where(Notification.user_id == bob.id))
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert f"https://forum.example.org/benefit/notifications/{n.id}" in text
+    assert f'href="https://forum.example.org/benefit/notifications/{n.id}"' in html
+    assert "Choose your emails: https://forum.example.org/benefit/settings/notifications" in text
+    assert msg["List-Unsubscribe"].startswith("<https://forum.example.org/benefit/notifications/unsubscribe/")
+    assert "benefit.test" not in text + html

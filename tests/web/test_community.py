@@ -148,6 +148,26 @@ def test_login_required(client, taxonomy, method, url):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
+def statements_about(q, table):
+    return [s for s in q.statements if re.search(rf"\bFROM {table}\b", s)]
+
+
+def test_follow_state_is_one_statement_per_page_and_none_for_visitors(
+    client, make_user, make_topic, login, count_queries, taxonomy
+):
+    topic = make_topic()
+    pages = {f"/t/{topic.id}/{topic.slug}": "topic_follow", "/tags/instagram": "tag_follow"}
+    for url, table in pages.items():
+        with count_queries() as q:
+            assert client.get(url).status_code == 200
+        assert statements_about(q, table) == [], url
+    login(make_user())
+    for url, table in pages.items():
+        with count_queries() as q:
+            assert client.get(url).status_code == 200
+        assert len(statements_about(q, table)) == 1, (url, q.statements)
+
+
 def test_follow_a_tag_from_its_page(client, make_user, login, taxonomy):
     user = make_user()
     login(user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from wtforms import SelectField, StringField
@@ -38,14 +39,8 @@ class DirectoryForm(Form):
         """What to narrow the directory by, or None if a filter is not valid (each says why)."""
         if not self.validate():
             return None
-        return MemberFilter(
-            q=self.q.data or "",
-            institution=self.institution.data or "",
-            library_type=self.library_type.data or "",
-            country=self.country.data or "",
-            role=self.role.data or "",
-            platform=self.platform.data or "",
-        )
+        # The filter's fields are named after the form's.
+        return MemberFilter(**{f.name: self[f.name].data or "" for f in fields(MemberFilter)})
 
 
 class NotificationSettingsForm(Form):

@@ -117,25 +117,19 @@ def announce_reply(
         reply_ids.add(topic.author_id)
     allowed = _who_can_see(mention_ids | reply_ids, topic, reply)
     actor = reply.author
-    key = f"reply:{reply.id}"
-    notify(
-        sorted(allowed & mention_ids),
-        kind="mention",
-        event_key=key,
-        actor=actor,
-        topic=topic,
-        reply_id=reply.id,
-        message=f"{actor.display_name} mentioned you in a reply to “{topic.title}”",
-    )
-    notify(
-        sorted(allowed & (reply_ids - mention_ids)),
-        kind="reply",
-        event_key=key,
-        actor=actor,
-        topic=topic,
-        reply_id=reply.id,
-        message=f"{actor.display_name} replied to “{topic.title}”",
-    )
+    for ids, kind, message in (
+        (mention_ids, "mention", f"{actor.display_name} mentioned you in a reply to “{topic.title}”"),
+        (reply_ids - mention_ids, "reply", f"{actor.display_name} replied to “{topic.title}”"),
+    ):
+        notify(
+            sorted(allowed & ids),
+            kind=kind,
+            event_key=f"reply:{reply.id}",
+            actor=actor,
+            topic=topic,
+            reply_id=reply.id,
+            message=message,
+        )
 
 
 def announce_topic(topic: Topic, mentioned: list[User] | None = None) -> None:

@@ -1,4 +1,9 @@
-"""Build mail from templates and send it over SMTP, or into instance/mail/ without a server."""
+"""Mail: absolute links and signed tokens for it, messages built from templates, sent over SMTP
+(or into instance/mail/ without a server).
+
+Mail is built by CLI commands as well as by requests, so its links never come from `url_for`: a
+request's Host header is the sender's choice, and a cron job has no request at all.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,87 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
+from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
+from werkzeug.routing import MapAdapter
 
 log = logging.getLogger(__name__)
 
 
 class MailError(RuntimeError):
     pass
+
+
+# --- absolute links and signed tokens, with or without a request ------------------------------
+
+
+# As url_for quotes `_anchor`.
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+def _site_base(app: Flask) -> str:
+    config = app.config
+    if config.get("SITE_URL"):
+        return str(config["SITE_URL"])
+    if config.get("SERVER_NAME"):
+        root = (config.get("APPLICATION_ROOT") or "/").rstrip("/")
+        return f"{config['PREFERRED_URL_SCHEME']}://{config['SERVER_NAME']}{root}"
+    raise RuntimeError("Set SITE_URL (BENEFIT_SITE_URL): links in mail need the site's address.")
+
+
+def _site_adapter(app: Flask) -> MapAdapter:
+    """URL building bound to the site's address, made once per app and address."""
+    base = _site_base(app)
+    cached: tuple[str, MapAdapter] | None = app.extensions.get("benefit.external_url")
+    if cached is not None and cached[0] == base:
+        return cached[1]
+    parts = urlsplit(base)
+    scheme = parts.scheme or "https"
+    adapter = app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=scheme)
+    app.extensions["benefit.external_url"] = (base, adapter)
+    return adapter
+
+
+def external_url(endpoint: str, /, **values: Any) -> str:
+    """The absolute address of `endpoint` on this site, as a mail or a feed needs it: built from
+    SITE_URL (else SERVER_NAME), in a request or not (CLI commands), never from a request's Host
+    header, which the client chooses.
+
+    `values` are the endpoint's arguments, extra ones become the query string, as with url_for;
+    `_anchor` adds a #fragment.
+    """
+    anchor = values.pop("_anchor", None)
+    url = _site_adapter(current_app).build(endpoint, values, force_external=True)
+    return f"{url}#{quote(str(anchor), safe=_ANCHOR_SAFE)}" if anchor else url
+
+
+def _secret_keys() -> list[str]:
+    # itsdangerous signs with the last key and accepts all: mail sent before a key rotation
+    # (SECRET_KEY_FALLBACKS keeps the old keys) still works.
+    config = current_app.config
+    return [*(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
+
+
+def sign_token(payload: Any, *, salt: str, timed: bool = False) -> str:
+    """A URL-safe signed token for `payload` (JSON-able); `timed` ones can be given a max age when read.
+
+    Each use has its own `salt`, so a token made for one purpose is refused by every other.
+    """
+    serializer = URLSafeTimedSerializer if timed else URLSafeSerializer
+    return str(serializer(_secret_keys(), salt=salt).dumps(payload))
+
+
+def read_token(token: str, *, salt: str, max_age: int | None = None) -> Any | None:
+    """The payload of a token from `sign_token`, or None if it is forged, for another salt, or older
+    than `max_age` seconds (given only for timed tokens)."""
+    try:
+        if max_age is None:
+            return URLSafeSerializer(_secret_keys(), salt=salt).loads(token)
+        return URLSafeTimedSerializer(_secret_keys(), salt=salt).loads(token, max_age=max_age)
+    except BadData:  # a bad signature or payload, an expired timed token
+        return None
 
 
 def build_message(

@@ -1,28 +1,33 @@
-"""Following topics and tags, bookmarks, mentions, notification settings and reading notifications.
+"""Community verbs: following, bookmarks, reading notifications, email settings, email states.
 
-The `announce_*` helpers and `follow_in_transaction` run inside the caller's use case (posting,
-moderation approval): they only add rows, and the caller's commit makes them real with the event.
+Each commits once, or rolls back before it refuses. Posting and moderation create notifications
+inside their own transaction with `follow_in_transaction`, `announce_reply`, `announce_topic`,
+`resolve_mentions` and `notify` (from notifications.py, the home of who hears of what).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from benefit import permissions
-from benefit.community.notifications import notify
+from benefit.community.notifications import RETRYABLE
+from benefit.community.notifications import announce_reply as announce_reply
+from benefit.community.notifications import announce_topic as announce_topic
+from benefit.community.notifications import notify as notify
+from benefit.community.notifications import resolve_mentions as resolve_mentions
 from benefit.extensions import db
-from benefit.markup import MAX_MENTIONS, mention_candidates
 from benefit.models import (
     EMAIL_FREQUENCIES,
     NOTIFICATION_KINDS,
     Bookmark,
     Notification,
     NotificationSetting,
-    Reply,
     Tag,
     TagFollow,
     Topic,
@@ -31,9 +36,6 @@ from benefit.models import (
     utcnow,
 )
 from benefit.refusals import NotFound, ServiceError
-
-# Candidates looked up per post: enough for MAX_MENTIONS real members among some typos.
-_MENTION_LOOKUP = 5 * MAX_MENTIONS
 
 
 def _insert_ignore(model: Any, **values: Any) -> None:
@@ -47,6 +49,12 @@ def _delete(model: Any, *where: sa.ColumnElement[bool]) -> None:
     db.session.execute(sa.delete(model).where(*where))
 
 
+def _refuse(exc: ServiceError) -> ServiceError:
+    """Roll back whatever the use case began, then let it be raised."""
+    db.session.rollback()
+    return exc
+
+
 # --- following and bookmarks ------------------------------------------------------------------
 
 
@@ -57,7 +65,7 @@ def follow_in_transaction(user: User, topic: Topic) -> None:
 
 def _check_visible(user: User, topic: Topic) -> None:
     if not permissions.can_view_topic(user, topic):
-        raise NotFound("That topic does not exist.")
+        raise _refuse(NotFound("That topic does not exist."))
 
 
 def follow_topic(user: User, topic: Topic) -> None:
@@ -92,144 +100,30 @@ def unfollow_tag(user: User, tag: Tag) -> None:
     db.session.commit()
 
 
-def topic_state(user: User, topic: Topic) -> tuple[bool, bool]:
-    """(following, bookmarked) in one statement."""
-    following = sa.exists().where(TopicFollow.user_id == user.id, TopicFollow.topic_id == topic.id)
-    bookmarked = sa.exists().where(Bookmark.user_id == user.id, Bookmark.topic_id == topic.id)
-    row = db.session.execute(sa.select(following, bookmarked)).one()
-    return bool(row[0]), bool(row[1])
+# --- reading notifications ---------------------------------------------------------------------
 
 
-def follows_tag(user: User, tag: Tag) -> bool:
-    stmt = sa.select(sa.exists().where(TagFollow.user_id == user.id, TagFollow.tag_id == tag.id))
-    return bool(db.session.scalar(stmt))
+@dataclass(frozen=True)
+class Opened:
+    """Where an opened notification leads: its topic, if the member may still see it."""
+
+    topic: Topic | None
+    reply_id: int | None
+    gone: bool  # it was about a post the member may no longer see
 
 
-def followed_tags(user: User) -> list[Tag]:
-    return list(
-        db.session.scalars(
-            sa.select(Tag)
-            .join(TagFollow, TagFollow.tag_id == Tag.id)
-            .where(TagFollow.user_id == user.id)
-            .order_by(Tag.kind, Tag.name)
-        )
-    )
-
-
-# --- mentions and the notifications posting causes --------------------------------------------
-
-
-def resolve_mentions(*texts: str) -> list[User]:
-    """The existing members @mentioned in these texts, first mention first, at most MAX_MENTIONS."""
-    candidates = mention_candidates(*texts)[:_MENTION_LOOKUP]
-    if not candidates:
-        return []
-    found = {
-        u.username: u
-        for u in db.session.scalars(
-            sa.select(User).where(User.username.in_(candidates), User.deleted_at.is_(None))
-        )
-    }
-    return [found[name] for name in candidates if name in found][:MAX_MENTIONS]
-
-
-def _who_can_see(user_ids: Iterable[int], topic: Topic, reply: Reply | None = None) -> set[int]:
-    """The members among `user_ids` who may see the topic (and reply): nobody hears of hidden things."""
-    ids = set(user_ids)
-    if not ids:
-        return set()
-    users = db.session.scalars(sa.select(User).where(User.id.in_(ids), User.deleted_at.is_(None)))
-    return {
-        u.id
-        for u in users
-        if permissions.can_view_topic(u, topic) and (reply is None or permissions.can_view_reply(u, reply))
-    }
-
-
-def announce_reply(
-    reply: Reply, mentioned: list[User] | None = None, *, include_followers: bool = True
-) -> None:
-    """Notify about a published reply: its mentions ("mention"), the topic's followers and author ("reply").
-
-    One event key per reply, so a member both mentioned and following hears once, as a mention.
-    Call it again when a pending reply is approved; rows already made are not repeated.
-    """
-    topic = reply.topic
-    if not reply.is_published or not topic.is_published:
-        return
-    if mentioned is None:
-        mentioned = resolve_mentions(reply.body)
-    mention_ids = {u.id for u in mentioned}
-    reply_ids: set[int] = set()
-    if include_followers:
-        reply_ids = set(
-            db.session.scalars(sa.select(TopicFollow.user_id).where(TopicFollow.topic_id == topic.id))
-        )
-        reply_ids.add(topic.author_id)
-    allowed = _who_can_see(mention_ids | reply_ids, topic, reply)
-    actor = reply.author
-    key = f"reply:{reply.id}"
-    notify(
-        sorted(allowed & mention_ids),
-        kind="mention",
-        event_key=key,
-        actor=actor,
-        topic=topic,
-        reply_id=reply.id,
-        message=f"{actor.display_name} mentioned you in a reply to “{topic.title}”",
-    )
-    notify(
-        sorted(allowed & (reply_ids - mention_ids)),
-        kind="reply",
-        event_key=key,
-        actor=actor,
-        topic=topic,
-        reply_id=reply.id,
-        message=f"{actor.display_name} replied to “{topic.title}”",
-    )
-
-
-def announce_topic(topic: Topic, mentioned: list[User] | None = None) -> None:
-    """Notify the members @mentioned in a published topic (again after an edit: only new ones)."""
-    if not topic.is_published:
-        return
-    if mentioned is None:
-        mentioned = resolve_mentions(topic.body, topic.how_to_avoid)
-    allowed = _who_can_see((u.id for u in mentioned), topic)
-    author = topic.author
-    who = "A member" if topic.is_anonymous else author.display_name
-    created = notify(
-        sorted(allowed),
-        kind="mention",
-        event_key=f"topic:{topic.id}",
-        actor=author,
-        topic=topic,
-        message=f"{who} mentioned you in “{topic.title}”",
-    )
-    if topic.is_anonymous:
-        # The reporter of an anonymous mistake stays anonymous in notifications too.
-        for n in created:
-            n.actor_id = None
-
-
-# --- reading notifications and settings -------------------------------------------------------
-
-
-def unread_count(user: User) -> int:
-    """One indexed COUNT (ix_notification_unread: user_id, read_at)."""
-    stmt = sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)
-    )
-    return int(db.session.scalar(stmt) or 0)
-
-
-def open_notification(user: User, notification: Notification) -> Notification:
-    if notification.user_id != user.id:
-        raise NotFound("That notification does not exist.")
-    if notification.read_at is None:
-        notification.read_at = utcnow()
+def open_notification(user: User, notification_id: int) -> Opened | None:
+    """Mark one of the member's notifications read; None if it is not theirs (or no such one)."""
+    found = db.session.get(Notification, notification_id)
+    if found is None or found.user_id != user.id:
+        return None
+    if found.read_at is None:
+        found.read_at = utcnow()
         db.session.commit()
-    return notification
+    topic = db.session.get(Topic, found.topic_id) if found.topic_id is not None else None
+    if topic is not None and not permissions.can_view_topic(user, topic):
+        return Opened(None, None, gone=True)
+    return Opened(topic, found.reply_id, gone=False)
 
 
 def mark_all_read(user: User) -> int:
@@ -243,15 +137,7 @@ def mark_all_read(user: User) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def email_frequencies(user_id: int) -> dict[str, str]:
-    """Each kind's email frequency for this member ("immediately" unless they chose otherwise)."""
-    chosen = {
-        s.kind: s.email_frequency
-        for s in db.session.scalars(
-            sa.select(NotificationSetting).where(NotificationSetting.user_id == user_id)
-        )
-    }
-    return {kind: chosen.get(kind, "immediately") for kind in NOTIFICATION_KINDS}
+# --- which notifications are emailed -----------------------------------------------------------
 
 
 def _set_frequency(user_id: int, kind: str, frequency: str) -> None:
@@ -269,9 +155,10 @@ def _set_frequency(user_id: int, kind: str, frequency: str) -> None:
 def update_notification_settings(user: User, frequencies: Mapping[str, str]) -> None:
     for kind, frequency in frequencies.items():
         if kind not in NOTIFICATION_KINDS:
-            raise ServiceError("Unknown kind of notification.")
+            raise _refuse(ServiceError("Unknown kind of notification."))
         if frequency not in EMAIL_FREQUENCIES:
-            raise ServiceError("Choose immediately, once a day or never.", field=kind)
+            raise _refuse(ServiceError("Choose immediately, once a day or never.", field=kind))
+    for kind, frequency in frequencies.items():
         _set_frequency(user.id, kind, frequency)
     db.session.commit()
 
@@ -283,3 +170,56 @@ def stop_emails(user_id: int, kinds: Iterable[str]) -> list[str]:
         _set_frequency(user_id, kind, "never")
     db.session.commit()
     return stopped
+
+
+# --- a notification's email: claimed before sending, so two senders never send it twice --------
+
+
+def claim_emails(ids: Iterable[int], now: datetime | None = None) -> list[int]:
+    """Claim each notification's email with a conditional UPDATE; return the ones this sender won.
+
+    Another sender that claimed a row first makes the UPDATE match nothing here (PostgreSQL
+    re-checks the WHERE after waiting for its lock; SQLite runs one writer at a time).
+    """
+    now = now or utcnow()
+    won = []
+    for notification_id in ids:
+        result = db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id == notification_id, RETRYABLE)
+            .values(email_state="claimed", email_claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            won.append(notification_id)
+    db.session.commit()
+    return won
+
+
+def skip_emails(ids: Iterable[int]) -> None:
+    """No email for these (read already, emails off, no address): never picked up again."""
+    ids = list(ids)
+    if ids:
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id.in_(ids), RETRYABLE)
+            .values(email_state="skipped")
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+
+
+def finish_emails(sent: Iterable[int], failed: Iterable[int], now: datetime | None = None) -> None:
+    now = now or utcnow()
+    for ids, values in (
+        (list(sent), {"email_state": "sent", "emailed_at": now}),
+        (list(failed), {"email_state": "failed"}),
+    ):
+        if ids:
+            db.session.execute(
+                sa.update(Notification)
+                .where(Notification.id.in_(ids), Notification.email_state == "claimed")
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+    db.session.commit()

@@ -18,7 +18,7 @@ def notifications_cli() -> None:
 @with_appcontext
 def send(daily: bool) -> None:
     """Email the notifications that are due; safe to run from several places at once."""
-    from benefit.community.delivery import send_notification_emails
+    from benefit.community.mail import send_notification_emails
 
     report = send_notification_emails(daily=daily)
     click.echo(

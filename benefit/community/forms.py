@@ -1,12 +1,14 @@
-"""Social forms: shape only."""
+"""Community forms: shape only."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
+from benefit.community.queries import MemberFilter
 from benefit.forms_util import Form, choices
 from benefit.models import EMAIL_FREQUENCIES, LIBRARY_TYPES, NOTIFICATION_KINDS, Tag
 
@@ -33,9 +35,19 @@ class DirectoryForm(Form):
     def set_platforms(self, tags: list[Tag]) -> None:
         self.platform.choices = choices([("", "Any"), *((t.slug, t.name) for t in tags)])
 
+    def filters(self) -> MemberFilter | None:
+        """What to narrow the directory by, or None if a filter is not valid (each says why)."""
+        if not self.validate():
+            return None
+        # The filter's fields are named after the form's.
+        return MemberFilter(**{f.name: self[f.name].data or "" for f in fields(MemberFilter)})
+
 
 class NotificationSettingsForm(Form):
     """One select per kind of notification (fields named after NOTIFICATION_KINDS)."""
+
+    def frequencies(self) -> dict[str, str]:
+        return {kind: self[kind].data for kind in NOTIFICATION_KINDS}
 
 
 for _kind, _label in NOTIFICATION_KINDS.items():

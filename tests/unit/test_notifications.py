@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from benefit.community import actions as social
+from benefit.community import actions
 from benefit.extensions import db
 from benefit.forum import actions as posting
 from benefit.markup import render_markdown, sanitize
@@ -19,7 +19,7 @@ def notes(user=None):
 
 
 def follow(user, topic):
-    social.follow_topic(user, topic)
+    actions.follow_topic(user, topic)
 
 
 def test_reply_notifies_topic_author_and_followers_but_not_the_replier(make_user, make_topic):
@@ -72,7 +72,7 @@ def test_mention_of_a_follower_notifies_once_as_a_mention(make_user, make_topic)
     assert by_user[bob.id].kind == "mention" and by_user[author.id].kind == "mention"
     assert by_user[bob.id].event_key == f"reply:{reply.id}"
     # Telling about the same reply again (say, a moderator approving it) adds nothing.
-    social.announce_reply(reply)
+    actions.announce_reply(reply)
     db.session.commit()
     assert len(notes()) == 2
 
@@ -104,7 +104,7 @@ def test_pending_reply_notifies_nobody_until_it_is_published(app, make_user, mak
     assert notes() == []
     # What an approval does: publish, then announce inside the same transaction.
     reply.state = "published"
-    social.announce_reply(reply)
+    actions.announce_reply(reply)
     db.session.commit()
     assert {(n.user_id, n.kind) for n in notes()} == {(bob.id, "mention"), (author.id, "reply")}
 
@@ -128,7 +128,7 @@ def test_followers_who_cannot_see_a_reply_are_not_told(make_user, make_topic):
     reply = Reply(topic=topic, author=replier, body="x", body_html="x", state="hidden")
     db.session.add(reply)
     db.session.commit()
-    social.announce_reply(reply)
+    actions.announce_reply(reply)
     db.session.commit()
     assert notes() == []
 
@@ -167,7 +167,7 @@ def test_rolled_back_reply_leaves_no_notification(make_user, make_topic):
     reply = Reply(topic=topic, author=replier, body="x", body_html="x")
     db.session.add(reply)
     db.session.flush()
-    social.announce_reply(reply)
+    actions.announce_reply(reply)
     db.session.rollback()
     assert notes() == []
 

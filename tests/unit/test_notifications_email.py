@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from benefit.community import actions as social
-from benefit.community.notifications import claim_emails, unsubscribe_token
+from benefit.community import actions, queries
+from benefit.community.actions import claim_emails
+from benefit.community.notifications import unsubscribe_token
 from benefit.extensions import db
 from benefit.forum import actions as posting
 from benefit.models import Notification, NotificationSetting
@@ -77,10 +78,10 @@ def test_a_notification_claimed_by_another_sender_is_not_sent_again(
 def test_read_notifications_and_never_are_not_emailed(runner, smtp_server, make_user, make_topic):
     recorder, _ = smtp_server
     bob = make_user()
-    social.update_notification_settings(bob, {"mention": "never"})
+    actions.update_notification_settings(bob, {"mention": "never"})
     mention(make_user, make_topic, bob=bob)
     author_note = db.session.scalar(sa.select(Notification).where(Notification.kind == "reply"))
-    social.open_notification(db.session.get(type(bob), author_note.user_id), author_note)
+    actions.open_notification(db.session.get(type(bob), author_note.user_id), author_note.id)
     result = send(runner)
     assert "Mails sent: 0" in result.output and "skipped: 2" in result.output
     assert recorder.messages == []
@@ -91,7 +92,7 @@ def test_daily_frequency_waits_for_the_daily_run_and_sends_one_summary(
 ):
     recorder, _ = smtp_server
     bob = make_user()
-    social.update_notification_settings(bob, {"mention": "daily", "reply": "daily"})
+    actions.update_notification_settings(bob, {"mention": "daily", "reply": "daily"})
     mention(make_user, make_topic, bob=bob)
     topic = make_topic(author=bob)
     posting.reply_to_topic(make_user(), topic, "Good idea")
@@ -132,7 +133,7 @@ def test_one_click_unsubscribe_stops_that_kind_only(app, client, make_user):
     assert done.status_code == 200 and "no more emails" in done.text
     assert client.post(url[:-3] + "xyz").status_code == 404
     db.session.expire_all()
-    assert social.email_frequencies(bob.id) == {
+    assert queries.email_frequencies(bob.id) == {
         "reply": "immediately",
         "mention": "never",
         "vote_milestone": "immediately",
@@ -147,13 +148,13 @@ def test_unsubscribe_link_in_the_mail_works(runner, client, smtp_server, make_us
     (msg,) = recorder.to(bob.email)
     path = urlsplit(msg["List-Unsubscribe"].strip("<>")).path
     assert client.post(path).status_code == 200
-    assert social.email_frequencies(bob.id)["mention"] == "never"
+    assert queries.email_frequencies(bob.id)["mention"] == "never"
 
 
 def test_two_senders_at_once_send_each_notification_exactly_once(app, smtp_server, make_user, make_topic):
     import threading
 
-    from benefit.community.delivery import send_notification_emails
+    from benefit.community.mail import send_notification_emails
 
     recorder, _ = smtp_server
     topic = make_topic()
@@ -185,3 +186,32 @@ def test_two_senders_at_once_send_each_notification_exactly_once(app, smtp_serve
         for m in recorder.messages
     )
     assert linked == list(db.session.scalars(sa.select(Notification.id).order_by(Notification.id)))
+
+
+def test_unsubscribe_links_in_mail_already_sent_keep_working(app, client, make_user):
+    """Tokens made before email.py signed them (plain SECRET_KEY), and after the key is rotated."""
+    from itsdangerous import URLSafeSerializer
+
+    bob = make_user()
+    old_key = app.config["SECRET_KEY"]
+    before = URLSafeSerializer(old_key, salt="notification-unsubscribe").dumps({"u": bob.id, "k": ["reply"]})
+    assert unsubscribe_token(bob.id, ["reply"]) == before
+    app.config.update(SECRET_KEY="a new key", SECRET_KEY_FALLBACKS=[old_key])
+    assert client.post(f"/notifications/unsubscribe/{before}").status_code == 200
+    assert queries.email_frequencies(bob.id)["reply"] == "never"
+
+
+def test_notification_mail_links_point_at_site_url(app, runner, smtp_server, make_user, make_topic):
+    recorder, _ = smtp_server
+    app.config["SITE_URL"] = "https://forum.example.org/benefit"
+    _, bob, _ = mention(make_user, make_topic)
+    assert send(runner).exit_code == 0
+    (msg,) = recorder.to(bob.email)
+    (n,) = db.session.scalars(sa.select(Notification).where(Notification.user_id == bob.id))
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert f"https://forum.example.org/benefit/notifications/{n.id}" in text
+    assert f'href="https://forum.example.org/benefit/notifications/{n.id}"' in html
+    assert "Choose your emails: https://forum.example.org/benefit/settings/notifications" in text
+    assert msg["List-Unsubscribe"].startswith("<https://forum.example.org/benefit/notifications/unsubscribe/")
+    assert "benefit.test" not in text + html

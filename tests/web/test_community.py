@@ -148,6 +148,26 @@ def test_login_required(client, taxonomy, method, url):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
+def statements_about(q, table):
+    return [s for s in q.statements if re.search(rf"\bFROM {table}\b", s)]
+
+
+def test_follow_state_is_one_statement_per_page_and_none_for_visitors(
+    client, make_user, make_topic, login, count_queries, taxonomy
+):
+    topic = make_topic()
+    pages = {f"/t/{topic.id}/{topic.slug}": "topic_follow", "/tags/instagram": "tag_follow"}
+    for url, table in pages.items():
+        with count_queries() as q:
+            assert client.get(url).status_code == 200
+        assert statements_about(q, table) == [], url
+    login(make_user())
+    for url, table in pages.items():
+        with count_queries() as q:
+            assert client.get(url).status_code == 200
+        assert len(statements_about(q, table)) == 1, (url, q.statements)
+
+
 def test_follow_a_tag_from_its_page(client, make_user, login, taxonomy):
     user = make_user()
     login(user)
@@ -325,3 +345,82 @@ def test_two_new_members_meet_mention_and_hear_once(
     opened = client.get(link.group(1), follow_redirects=True)
     assert opened.status_code == 200 and "runs one for teenagers" in opened.text
     assert "unread" not in client.get("/").text
+
+
+# --- bad input: never a 500 --------------------------------------------------------------------
+
+BAD_PAGES = ["²", "99999999999999999999999", "-1", "0", "", "1.5", "%20"]
+
+
+@pytest.mark.parametrize("page", BAD_PAGES)
+@pytest.mark.parametrize("path", ["/members", "/notifications", "/bookmarks", "/u/reader"])
+def test_a_page_number_that_is_not_one_is_404(client, make_user, login, path, page):
+    login(make_user(username="reader"))
+    assert client.get(f"{path}?page={page}").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/members", "/notifications", "/bookmarks", "/u/reader"])
+def test_a_repeated_page_number_takes_the_first(client, make_user, login, path):
+    login(make_user(username="reader"))
+    assert client.get(f"{path}?page=1&page=x").status_code == 200
+    assert client.get(f"{path}?page=x&page=1").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("get", "/notifications/99999999999999999999"),
+        ("get", "/notifications/2147483648"),
+        ("post", "/t/99999999999999999999/follow"),
+        ("post", "/t/2147483648/unfollow"),
+        ("post", "/t/99999999999999999999/bookmark"),
+        ("post", "/t/99999999999999999999/unbookmark"),
+    ],
+)
+def test_an_id_too_large_for_the_database_is_404(client, make_user, login, method, url):
+    login(make_user())
+    assert getattr(client, method)(url).status_code == 404
+
+
+def field_value(html: str, name: str) -> str | None:
+    form = BeautifulSoup(html, "html.parser").select_one("form.filters")
+    tag = form.find(attrs={"name": name})
+    if tag is None or tag.name != "select":
+        return tag.get("value") if tag else None
+    chosen = tag.find("option", selected=True)
+    return chosen.get("value") if chosen else ""
+
+
+@pytest.mark.parametrize(
+    "query, field, kept, error",
+    [
+        ("q=" + "n" * 81, "q", "n" * 81, "Field cannot be longer than 80 characters."),
+        ("institution=" + "w" * 121, "institution", "w" * 121, "longer than 120"),
+        ("role=" + "r" * 81, "role", "r" * 81, "longer than 80"),
+        ("country=Poland", "country", "Poland", "Two letters, e.g. PL."),
+        ("library_type=castle", "library_type", "", "Not a valid choice"),
+        ("platform=myspace", "platform", "", "Not a valid choice"),
+    ],
+)
+def test_a_bad_filter_is_explained_and_what_was_typed_stays(client, colleagues, query, field, kept, error):
+    response = client.get(f"/members?{query}")
+    assert response.status_code == 200
+    assert field_value(response.text, field) == kept
+    assert error in response.text
+    assert names_listed(response.text) == set()
+
+
+@pytest.mark.parametrize(
+    "query, expected, field, kept",
+    [
+        ("q=nowak&q=okafor", {"Anna Nowak"}, "q", "nowak"),
+        ("library_type=public&library_type=castle", {"Ben Okafor"}, "library_type", "public"),
+        ("platform=facebook&platform=instagram", {"Ben Okafor"}, "platform", "facebook"),
+        ("country=NG&country=PL&q[]=x&library_type[]=y", {"Ben Okafor"}, "country", "NG"),
+    ],
+)
+def test_a_repeated_filter_takes_the_first_value(client, colleagues, query, expected, field, kept):
+    response = client.get(f"/members?{query}")
+    assert response.status_code == 200
+    assert names_listed(response.text) == expected
+    assert field_value(response.text, field) == kept

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from benefit.digests.collect import Collector
 from benefit.digests.links import SiteLinks
 from benefit.digests.period import Period, period_ending_before
-from benefit.digests.render import render_digest
+from benefit.digests.mail import render_digest
 from benefit.email import MailError, send_messages
 from benefit.extensions import db
 from benefit.models import DigestDelivery, Subscription, User, utcnow

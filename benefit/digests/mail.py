@@ -54,9 +54,10 @@ def digest_message_id(sub: Subscription, period: Period) -> str:
     mail clients and archives that see the ID twice show one message. Made from the
     subscription's random token, which it does not reveal, and not from its id.
     """
-    tag = hashlib.sha256(f"{sub.token}\n{period.key}".encode()).hexdigest()[:32]
+    tag = hashlib.sha256(f"{sub.token}\n{period.key}".encode()).hexdigest()[:20]
     host = urlsplit(current_app.config["SITE_URL"]).hostname or "benefit.localhost"
-    return f"<digest.{period.frequency}.{period.start:%Y%m%d}.{tag}@{host}>"
+    # Short, so that the header stays on one line for host names of up to 25 characters.
+    return f"<digest.{period.start:%Y%m%d}.{tag}@{host}>"
 
 
 def render_digest(sub: Subscription, to: str, digest: Digest, links: SiteLinks | None = None) -> EmailMessage:

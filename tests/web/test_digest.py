@@ -321,7 +321,7 @@ def test_visitor_journey_subscribe_confirm_receive_once_and_unsubscribe_in_one_c
     (digest,) = recorder.messages
     assert practice.title in digest.get_body(("plain",)).get_content()
     second = runner.invoke(args=["digest", "send", "--period", "weekly", "--now", "2026-11-23T08:00:00Z"])
-    assert "sent 0, skipped 0, failed 0, already done 1" in second.output
+    assert "sent 0, skipped 0, failed 0, uncertain 0, already done 1" in second.output
     assert len(recorder.messages) == 1
 
     one_click = digest["List-Unsubscribe"].split(",")[0].strip(" <>").removeprefix("http://benefit.test")

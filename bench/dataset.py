@@ -1,7 +1,7 @@
 """Generate the deterministic benchmark data set and bulk-load it into a fresh PostgreSQL database.
 
 The schema comes from the real migrations (`flask db upgrade`) and the tags from the real taxonomy
-(`services.tags.load_taxonomy`); everything else goes in with COPY, so 100,000 replies load in
+(`benefit.forum.tags.load_taxonomy`); everything else goes in with COPY, so 100,000 replies load in
 seconds. COPY bypasses the ORM, so it writes no `search_change` rows: the search index is built
 afterwards with a full rebuild.
 """

@@ -78,8 +78,7 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each feature registers its own blueprint, template globals and CLI group."""
-    from benefit import accounts, community, forum, moderation, search
-    from benefit.digests import bp as digest_bp
+    from benefit import accounts, community, digests, forum, moderation, search
     from benefit.feeds import bp as feeds_bp
     from benefit.pages import bp as pages_bp
 
@@ -89,17 +88,15 @@ def register_blueprints(app: Flask) -> None:
     forum.init_app(app)
     community.init_app(app)
     moderation.init_app(app)
-    app.register_blueprint(digest_bp)
+    digests.init_app(app)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(pages_bp)
 
 
 def register_cli(app: Flask) -> None:
     from benefit.cli import benefit_cli
-    from benefit.digests.cli import digest_cli
 
     app.cli.add_command(benefit_cli)
-    app.cli.add_command(digest_cli)
 
 
 def register_jinja(app: Flask) -> None:

@@ -6,6 +6,7 @@ import sys
 from datetime import UTC, datetime
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from benefit.models import FREQUENCIES
@@ -35,14 +36,22 @@ def _parse_now(value: str | None) -> datetime | None:
 def send(frequency: str, dry_run: bool, now: str | None) -> None:
     """Send the digest of the day or week that just ended to every confirmed subscriber.
 
-    Safe to run again and at the same time as another run: each delivery is claimed first.
-    Exits with status 1 when a delivery failed (the next run retries it).
+    Safe to run again and at the same time as another run: each delivery is claimed first, and
+    recorded as sent the moment the mail server accepts it. Exits with status 1 when a delivery
+    failed or is uncertain (the next run retries it).
     """
     from benefit.digests.send import send_digests
 
     report = send_digests(frequency, _parse_now(now), dry_run=dry_run, echo=click.echo if dry_run else None)
-    for address, reason in report.errors:
-        click.echo(f"failed {address}: {reason}", err=True)
+    for status, address, reason in report.errors:
+        click.echo(f"{'failed' if status == 'failed' else 'uncertain'} {address}: {reason}", err=True)
     click.echo(report.summary())
-    if report.failed:
+    if report.busy:
+        stale = int(current_app.config["DIGEST_STALE_CLAIM_SECONDS"])
+        click.echo(
+            f"{report.busy} claimed by another run, not sent by this one: if no other run is going, "
+            f"the next run after the claims are {stale} s old sends them (DIGEST_STALE_CLAIM_SECONDS).",
+            err=True,
+        )
+    if report.failed or report.uncertain:
         sys.exit(1)

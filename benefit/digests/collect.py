@@ -98,6 +98,44 @@ class Collector:
             return None  # only followed tags, and none followed
         start, end = self.period.start, self.period.end
         created_in_period = sa.and_(Topic.created_at >= start, Topic.created_at < end)
+        new_votes, new_replies = self._new_counts()
+        columns = (new_votes, new_replies)
+        practices = self._section(
+            "practice",
+            created_in_period,
+            columns,
+            tag_ids,
+            (Topic.vote_count + Topic.reply_count).desc(),
+            Topic.created_at.desc(),
+        )
+        mistakes = self._section(
+            "mistake",
+            sa.or_(created_in_period, new_votes > 0),
+            columns,
+            tag_ids,
+            new_votes.desc(),
+            Topic.vote_count.desc(),
+        )
+        discussions = self._section(
+            "discussion",
+            sa.or_(created_in_period, new_replies > 0),
+            columns,
+            tag_ids,
+            new_replies.desc(),
+            Topic.last_activity_at.desc(),
+        )
+        digest = Digest(
+            self.period,
+            practices=practices,
+            mistakes=mistakes,
+            discussions=discussions,
+            only_followed_tags=tag_ids is not None,
+        )
+        return None if digest.is_empty else digest
+
+    def _new_counts(self) -> tuple[sa.ScalarSelect[int], sa.ScalarSelect[int]]:
+        """Per topic: its votes and its published replies in the period."""
+        start, end = self.period.start, self.period.end
         new_votes = (
             sa.select(sa.func.count(Vote.id))
             .where(Vote.topic_id == Topic.id, Vote.created_at >= start, Vote.created_at < end)
@@ -115,47 +153,29 @@ class Collector:
             .correlate(Topic)
             .scalar_subquery()
         )
+        return new_votes, new_replies
 
-        def section(
-            kind: str, where: sa.ColumnElement[bool], *order: sa.UnaryExpression[Any]
-        ) -> list[DigestItem]:
-            # Everything in a digest is public: published, not merged, whoever receives it.
-            stmt = (
-                sa.select(Topic, new_votes, new_replies)
-                .where(Topic.kind == kind, topic_visibility(None), where)
-                .order_by(*order, Topic.id.desc())
-                .options(selectinload(Topic.tags))
-                .limit(self.limit)
+    def _section(
+        self,
+        kind: str,
+        where: sa.ColumnElement[bool],
+        counts: tuple[sa.ScalarSelect[int], sa.ScalarSelect[int]],
+        tag_ids: frozenset[int] | None,
+        *order: sa.UnaryExpression[Any],
+    ) -> list[DigestItem]:
+        # Everything in a digest is public: published, not merged, whoever receives it.
+        stmt = (
+            sa.select(Topic, *counts)
+            .where(Topic.kind == kind, topic_visibility(None), where)
+            .order_by(*order, Topic.id.desc())
+            .options(selectinload(Topic.tags))
+            .limit(self.limit)
+        )
+        if tag_ids is not None:
+            stmt = stmt.where(
+                sa.exists().where(topic_tag.c.topic_id == Topic.id, topic_tag.c.tag_id.in_(tag_ids))
             )
-            if tag_ids is not None:
-                stmt = stmt.where(
-                    sa.exists().where(topic_tag.c.topic_id == Topic.id, topic_tag.c.tag_id.in_(tag_ids))
-                )
-            return [self._item(t, v, r) for t, v, r in db.session.execute(stmt)]
-
-        practices = section(
-            "practice",
-            created_in_period,
-            (Topic.vote_count + Topic.reply_count).desc(),
-            Topic.created_at.desc(),
-        )
-        mistakes = section(
-            "mistake", sa.or_(created_in_period, new_votes > 0), new_votes.desc(), Topic.vote_count.desc()
-        )
-        discussions = section(
-            "discussion",
-            sa.or_(created_in_period, new_replies > 0),
-            new_replies.desc(),
-            Topic.last_activity_at.desc(),
-        )
-        digest = Digest(
-            self.period,
-            practices=practices,
-            mistakes=mistakes,
-            discussions=discussions,
-            only_followed_tags=tag_ids is not None,
-        )
-        return None if digest.is_empty else digest
+        return [self._item(t, v, r) for t, v, r in db.session.execute(stmt)]
 
     def _item(self, topic: Topic, new_votes: int, new_replies: int) -> DigestItem:
         return DigestItem(

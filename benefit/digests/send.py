@@ -1,16 +1,19 @@
-"""Sending a period's digests: claim each delivery before sending, so no run ever sends twice.
+"""Sending a period's digests: claim each delivery, send it, record it the moment the server answers.
 
 For each confirmed subscription of the frequency, in chunks of DIGEST_CHUNK_SIZE:
 
-1. claim a `digest_delivery` row for (subscription, period): INSERT it and commit; a unique
-   violation means another run has it. A failed row (or one a crashed run left claimed for too
-   long) is taken over by a conditional UPDATE, so of two runs only one can win it;
+1. claim its `digest_delivery` row for the period (deliveries.py), each claim its own commit, so
+   that of two runs at once only one sends it;
 2. collect what that recipient may see; nothing new → the row says "skipped", no mail;
-3. send the chunk's mail over one SMTP connection and record "sent" or "failed" per row.
+3. send the chunk's mail over one SMTP connection, one message at a time, and write "sent",
+   "failed" or "uncertain" on its row in its own commit as soon as the server has answered
+   (transport.py says what "uncertain" is and why such a delivery is resent only once).
 
-A failed delivery is retried by the next run for the same period, up to DIGEST_MAX_ATTEMPTS, so
-running the command hourly retries failures and reaches subscribers who confirmed later.
-`send_digests()` is the entry point for the CLI and for benchmarks.
+A run killed half-way therefore loses nothing and duplicates at most the one message in flight:
+what it sent says "sent", what it claimed and did not send is sent by a later run once the claim
+is older than DIGEST_STALE_CLAIM_SECONDS, and until then is reported as claimed by another run,
+never as done. Running the command hourly retries failures and reaches subscribers who confirmed
+later. `send_digests()` is the entry point for the CLI and for benchmarks.
 """
 
 from __future__ import annotations
@@ -20,40 +23,65 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import IntegrityError
 
 from benefit.digests.collect import Collector
+from benefit.digests.deliveries import Claim, Deliveries
 from benefit.digests.links import SiteLinks
+from benefit.digests.mail import render_digest
 from benefit.digests.period import Period, period_ending_before
-from benefit.digests.render import render_digest
-from benefit.email import MailError, send_messages
+from benefit.digests.transport import DigestMailer, Outcome, Unreachable
 from benefit.extensions import db
-from benefit.models import DigestDelivery, Subscription, User, utcnow
+from benefit.models import Subscription, User, utcnow
 
 log = logging.getLogger(__name__)
+
+# What happens next to a delivery left in that status, for the run's error lines.
+NEXT = {
+    "uncertain": "; the next run sends it once more, with the same Message-ID",
+    "given_up": "; sent twice without an answer: not sent again",
+}
 
 
 @dataclass
 class SendReport:
     period: Period
     dry_run: bool = False
-    sent: int = 0
+    sent: int = 0  # accepted by the mail server in this run
     skipped: int = 0  # nothing new for that recipient: no mail
-    failed: int = 0  # recorded; the next run retries
-    already: int = 0  # delivered or skipped before, claimed by another run, or out of attempts
-    errors: list[tuple[str, str]] = field(default_factory=list)
+    failed: int = 0  # refused or not sent; the next run retries
+    uncertain: int = 0  # the connection was lost after the mail went out: resent once
+    already: int = 0  # sent, skipped or given up by an earlier run, or out of attempts
+    busy: int = 0  # claimed by another run (or by one that died: sent once the claim is stale)
+    # (status, address, reason) of each delivery that was not accepted
+    errors: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def count(self, status: str, address: str, reason: str) -> None:
+        """Count one delivery by the status now on its row (see deliveries.py)."""
+        if status == "sent":
+            self.sent += 1
+            return
+        if status == "failed":
+            self.failed += 1
+        else:
+            self.uncertain += 1
+        self.errors.append((status, address, reason + NEXT.get(status, "")))
 
     def summary(self) -> str:
         verb = "would send" if self.dry_run else "sent"
         return (
             f"{self.period.key}: {verb} {self.sent}, skipped {self.skipped}, failed {self.failed}, "
-            f"already done {self.already}"
+            f"uncertain {self.uncertain}, already done {self.already}, claimed by another run {self.busy}"
         )
+
+
+@dataclass
+class _Recipient:
+    sub: Subscription
+    to: str
+    resend: bool = False
 
 
 def send_digests(
@@ -79,20 +107,20 @@ class _Run:
         self.collector = Collector(period)
         self.links = SiteLinks()
         config = current_app.config
-        self.max_attempts = int(config["DIGEST_MAX_ATTEMPTS"])
-        self.stale_after = timedelta(seconds=int(config["DIGEST_STALE_CLAIM_SECONDS"]))
+        self.deliveries = Deliveries(
+            period.key,
+            max_attempts=int(config["DIGEST_MAX_ATTEMPTS"]),
+            stale_after=timedelta(seconds=float(config["DIGEST_STALE_CLAIM_SECONDS"])),
+        )
 
     def run(self) -> SendReport:
         last_id = 0
-        while True:
-            chunk = self._next_chunk(last_id)
-            if not chunk:
-                break
-            last_id = chunk[-1][0].id
+        while chunk := self._next_chunk(last_id):
+            last_id = chunk[-1].sub.id
             self._process(chunk)
         return self.report
 
-    def _next_chunk(self, after_id: int) -> list[tuple[Subscription, str]]:
+    def _next_chunk(self, after_id: int) -> list[_Recipient]:
         """Confirmed subscriptions of this frequency with the address to write to."""
         stmt = (
             sa.select(Subscription, User.email)
@@ -109,134 +137,68 @@ class _Run:
             .order_by(Subscription.id)
             .limit(self.chunk_size)
         )
-        rows = [(sub, user_email or sub.email) for sub, user_email in db.session.execute(stmt)]
-        for sub, _ in rows:
+        rows = [_Recipient(sub, user_email or sub.email) for sub, user_email in db.session.execute(stmt)]
+        for r in rows:
             # Detached, the rows keep their loaded values through the commits of the claims.
-            db.session.expunge(sub)
-        db.session.rollback()  # end the read: each claim below is its own short transaction
+            db.session.expunge(r.sub)
+        db.session.rollback()  # end the read: each claim and each record is its own transaction
         return rows
 
-    def _claimable(self, ids: list[int]) -> set[int]:
-        """A first, cheap filter; the INSERT or conditional UPDATE in _claim is the real guard."""
-        stale_before = utcnow() - self.stale_after
-        rows = db.session.execute(
-            sa.select(
-                DigestDelivery.subscription_id,
-                DigestDelivery.status,
-                DigestDelivery.attempts,
-                DigestDelivery.claimed_at,
-            ).where(DigestDelivery.period == self.period.key, DigestDelivery.subscription_id.in_(ids))
-        ).all()
-        db.session.rollback()
-        taken = {
-            sub_id
-            for sub_id, status, attempts, claimed_at in rows
-            if not (
-                (status == "failed" and attempts < self.max_attempts)
-                or (status == "claimed" and claimed_at < stale_before)
-            )
-        }
-        return set(ids) - taken
+    def _claim(self, chunk: list[_Recipient]) -> list[_Recipient]:
+        kinds = self.deliveries.classify([r.sub.id for r in chunk])
+        claimed = []
+        for r in chunk:
+            kind = kinds[r.sub.id]
+            if kind is Claim.DONE:
+                self.report.already += 1
+            elif kind is Claim.BUSY or not (self.dry_run or self.deliveries.claim(r.sub.id, kind)):
+                self.report.busy += 1
+            else:
+                r.resend = kind is Claim.RESEND
+                claimed.append(r)
+        return claimed
 
-    def _claim(self, sub_id: int) -> bool:
-        now = utcnow()
-        try:
-            db.session.execute(
-                sa.insert(DigestDelivery).values(
-                    subscription_id=sub_id,
-                    period=self.period.key,
-                    status="claimed",
-                    attempts=1,
-                    claimed_at=now,
-                )
-            )
-            db.session.commit()
-            return True
-        except IntegrityError:
-            # Another run claimed it first (or the subscription was just deleted).
-            db.session.rollback()
-        d = DigestDelivery
-        result = db.session.execute(
-            sa.update(d)
-            .where(
-                d.subscription_id == sub_id,
-                d.period == self.period.key,
-                sa.or_(
-                    sa.and_(d.status == "failed", d.attempts < self.max_attempts),
-                    sa.and_(d.status == "claimed", d.claimed_at < now - self.stale_after),
-                ),
-            )
-            .values(status="claimed", attempts=d.attempts + 1, claimed_at=now, error="")
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-        return cast(CursorResult[Any], result).rowcount == 1
-
-    def _process(self, chunk: list[tuple[Subscription, str]]) -> None:
-        claimable = self._claimable([sub.id for sub, _ in chunk])
-        self.report.already += len(chunk) - len(claimable)
-        if self.dry_run:
-            claimed = [(sub, to) for sub, to in chunk if sub.id in claimable]
-        else:
-            claimed = [(sub, to) for sub, to in chunk if sub.id in claimable and self._claim(sub.id)]
-            self.report.already += len(claimable) - len(claimed)
+    def _process(self, chunk: list[_Recipient]) -> None:
+        claimed = self._claim(chunk)
         followed = self.collector.followed_tags(
-            sub.user_id for sub, _ in claimed if sub.only_followed_tags and sub.user_id is not None
+            r.sub.user_id for r in claimed if r.sub.only_followed_tags and r.sub.user_id is not None
         )
-        skipped: list[int] = []
-        outgoing: list[tuple[int, EmailMessage]] = []
-        failed: dict[int, str] = {}
-        for sub, to in claimed:
-            try:
-                digest = self.collector.for_subscription(sub, followed)
-                if digest is None:
-                    skipped.append(sub.id)
-                    self.echo(f"skip {to}: nothing new")
+        with DigestMailer() as mailer:
+            for i, r in enumerate(claimed):
+                msg = self._build(r, followed)
+                if msg is None or self.dry_run:
                     continue
-                msg = render_digest(sub, to, digest, self.links)
-            except Exception as exc:  # one broken recipient must not stop the others
-                log.exception("digest for subscription %s could not be built", sub.id)
-                failed[sub.id] = f"build failed: {exc}"
-                continue
-            outgoing.append((sub.id, msg))
-            self.echo(f"{'would send' if self.dry_run else 'send'} {to}: {msg['Subject']}")
-        if not self.dry_run and outgoing:
-            failed.update(self._send(outgoing))
-        sent = [sub_id for sub_id, _ in outgoing if sub_id not in failed]
-        self.report.sent += len(sent)
-        self.report.skipped += len(skipped)
-        self.report.failed += len(failed)
-        addresses = {sub.id: to for sub, to in claimed}
-        self.report.errors += [(addresses[sub_id], reason) for sub_id, reason in failed.items()]
-        if not self.dry_run:
-            self._record(sent, skipped, failed)
+                try:
+                    result = mailer.deliver(msg)
+                except Unreachable as exc:
+                    log.error("digests not sent: %s", exc)
+                    for rest in claimed[i:]:
+                        self._finish(rest, Outcome.REFUSED, str(exc))
+                    return
+                self._finish(r, result.outcome, result.reason)
 
-    def _send(self, outgoing: list[tuple[int, EmailMessage]]) -> dict[int, str]:
-        by_message = {id(msg): sub_id for sub_id, msg in outgoing}
+    def _build(self, r: _Recipient, followed: dict[int, frozenset[int]]) -> EmailMessage | None:
+        """The recipient's digest as a mail; None when there is nothing to send (recorded here)."""
         try:
-            refused = send_messages([msg for _, msg in outgoing])
-        except MailError as exc:
-            log.error("digest batch not sent: %s", exc)
-            return {sub_id: str(exc) for sub_id, _ in outgoing}
-        return {by_message[id(msg)]: reason for msg, reason in refused}
+            digest = self.collector.for_subscription(r.sub, followed)
+            if digest is None:
+                self.report.skipped += 1
+                self.echo(f"skip {r.to}: nothing new")
+                if not self.dry_run:
+                    self.deliveries.skipped(r.sub.id, r.resend)
+                return None
+            msg = render_digest(r.sub, r.to, digest, self.links)
+        except Exception as exc:  # one broken recipient must not stop the others
+            log.exception("digest for subscription %s could not be built", r.sub.id)
+            if self.dry_run:
+                self.report.failed += 1
+            else:
+                self._finish(r, Outcome.REFUSED, f"build failed: {exc}")
+            return None
+        if self.dry_run:
+            self.report.sent += 1
+        self.echo(f"{'would send' if self.dry_run else 'send'} {r.to}: {msg['Subject']}")
+        return msg
 
-    def _record(self, sent: list[int], skipped: list[int], failed: dict[int, str]) -> None:
-        d = DigestDelivery
-        mine = sa.and_(d.period == self.period.key, d.status == "claimed")
-        now = utcnow()
-        for ids, values in ((sent, {"status": "sent", "sent_at": now}), (skipped, {"status": "skipped"})):
-            if ids:
-                db.session.execute(
-                    sa.update(d)
-                    .where(mine, d.subscription_id.in_(ids))
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                )
-        for sub_id, reason in failed.items():
-            db.session.execute(
-                sa.update(d)
-                .where(mine, d.subscription_id == sub_id)
-                .values(status="failed", error=reason[:500])
-                .execution_options(synchronize_session=False)
-            )
-        db.session.commit()
+    def _finish(self, r: _Recipient, outcome: Outcome, reason: str) -> None:
+        self.report.count(self.deliveries.finish(r.sub.id, r.resend, outcome, reason), r.to, reason)

@@ -2,76 +2,43 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from collections.abc import Callable
+from functools import partial
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from benefit.digests import bp
+from benefit.digests import actions, mail, queries
 from benefit.digests.forms import ConfirmForm, FrequencyForm, MemberDigestForm, SubscribeForm
-from benefit.digests.links import site_url_for
-from benefit.email import MailError, build_message, send_message
-from benefit.extensions import csrf, db
+from benefit.extensions import csrf
 from benefit.forms_util import apply_service_error
-from benefit.models import FREQUENCIES, Subscription, TagFollow
+from benefit.models import FREQUENCIES, Subscription
 from benefit.permissions import login_required
 from benefit.refusals import ServiceError
-from benefit.services import subscriptions
+
+bp = Blueprint("digest", __name__, url_prefix="/digest")
+
+# The same answer whether or not the address was subscribed already.
+SUBSCRIBED = (
+    "Thank you. Check your inbox: unless this address is subscribed already, it gets a "
+    "confirmation link, and the digest starts once you follow it."
+)
 
 
-def _send_confirmation(sub: Subscription) -> None:
-    token = subscriptions.confirmation_token(sub)
-    msg = build_message(
-        sub.email,
-        f"Confirm your {current_app.config['SITE_NAME']} digest subscription",
-        "digest_confirm",
-        frequency=sub.frequency,
-        url=site_url_for("digest.confirm", token=token),
-    )
-    try:
-        send_message(msg)
-    except MailError:
-        current_app.logger.exception("digest confirmation mail to subscription %s failed", sub.id)
+def _after_response(response: Response, job: Callable[[], None]) -> Response:
+    """Run `job` once the server has sent the response (WSGI close), in an app context of its own."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
 
+    def run() -> None:
+        with app.app_context():
+            try:
+                job()
+            except Exception:  # the visitor has the answer already; nobody else would see this
+                app.logger.exception("digest mail after the response failed")
 
-def _followed_tag_count() -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count()).select_from(TagFollow).where(TagFollow.user_id == current_user.id)
-        )
-        or 0
-    )
-
-
-@bp.route("", methods=["GET", "POST"])
-def subscribe() -> str | Response:
-    if current_user.is_authenticated:
-        sub = subscriptions.subscription_of(current_user)
-        return render_template(
-            "digest/subscribe.html",
-            form=None,
-            member_form=_member_form(sub),
-            subscription=sub,
-            followed_tags=_followed_tag_count(),
-        )
-    form = SubscribeForm()
-    if form.validate_on_submit():
-        try:
-            result = subscriptions.subscribe_email(form.email.data or "", form.frequency.data or "")
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            if result.needs_confirmation:
-                _send_confirmation(result.subscription)
-            # The same answer whether or not the address was subscribed already.
-            flash(
-                "Thank you. Check your inbox: unless this address is subscribed already, it gets a "
-                "confirmation link, and the digest starts once you follow it.",
-                "success",
-            )
-            return redirect(url_for("digest.subscribe"))
-    return render_template("digest/subscribe.html", form=form)
+    response.call_on_close(run)
+    return response
 
 
 def _member_form(sub: Subscription | None) -> MemberDigestForm:
@@ -82,61 +49,76 @@ def _member_form(sub: Subscription | None) -> MemberDigestForm:
     return form
 
 
+def _member_page(template: str, page: queries.MemberDigest, form: MemberDigestForm | None = None) -> str:
+    return render_template(
+        template,
+        form=None,
+        member_form=form or _member_form(page.subscription),
+        subscription=page.subscription,
+        followed_tags=page.followed_tags,
+    )
+
+
+@bp.route("", methods=["GET", "POST"])
+def subscribe() -> str | Response:
+    if current_user.is_authenticated:
+        return _member_page("digest/subscribe.html", queries.member_digest(current_user))
+    form = SubscribeForm()
+    if form.validate_on_submit():
+        try:
+            asked = actions.subscribe_email(form.email.data or "", form.frequency.data or "")
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            flash(SUBSCRIBED, "success")
+            # Mail after the response, so that its time does not tell which addresses are subscribed.
+            response = redirect(url_for("digest.subscribe"))
+            return _after_response(response, partial(mail.send_confirmation, asked))
+    return render_template("digest/subscribe.html", form=form)
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings() -> str | Response:
-    sub = subscriptions.subscription_of(current_user)
-    form = _member_form(sub)
+    page = queries.member_digest(current_user)
+    form = _member_form(page.subscription)
     if form.validate_on_submit():
+        frequency = form.frequency.data or ""
         try:
-            subscriptions.subscribe_member(
-                current_user, form.frequency.data or "", bool(form.only_followed_tags.data)
-            )
+            actions.subscribe_member(current_user, frequency, bool(form.only_followed_tags.data))
         except ServiceError as exc:
-            db.session.rollback()
             apply_service_error(form, exc)
         else:
-            label = FREQUENCIES[form.frequency.data or "weekly"].lower()
+            label = FREQUENCIES[frequency].lower()
             flash(f"Saved: you get the {label} digest at your account's address.", "success")
             return redirect(url_for("digest.settings"))
-    return render_template(
-        "digest/settings.html", member_form=form, subscription=sub, followed_tags=_followed_tag_count()
-    )
+    return _member_page("digest/settings.html", page, form)
 
 
 @bp.route("/settings/unsubscribe", methods=["POST"])
 @login_required
 def member_unsubscribe() -> Response:
-    sub = subscriptions.subscription_of(current_user)
-    if sub is not None:
-        subscriptions.unsubscribe(sub)
+    actions.unsubscribe_member(current_user)
     flash("You are unsubscribed: no more digests.", "success")
     return redirect(url_for("digest.settings"))
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str) -> str | Response | tuple[str, int]:
-    sub = subscriptions.subscription_from_confirmation(token)
+    sub = queries.subscription_from_confirmation(token)
     if sub is None:
         return render_template("digest/invalid_link.html", purpose="confirm"), 404
     form = ConfirmForm()
     if sub.confirmed_at is None and form.validate_on_submit():
-        subscriptions.confirm_subscription(sub)
+        actions.confirm_subscription(sub)
         return redirect(url_for("digest.confirm", token=token))
     return render_template("digest/confirm.html", form=form, subscription=sub, token=token)
-
-
-def _subscription_or_404(token: str) -> Subscription:
-    sub = subscriptions.subscription_from_token(token)
-    if sub is None:
-        abort(404)
-    return sub
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET"])
 def unsubscribe(token: str) -> str | tuple[str, int]:
     """A confirm page only: mail scanners open links, and must not unsubscribe anyone."""
-    sub = subscriptions.subscription_from_token(token)
+    sub = queries.subscription_from_token(token)
     if sub is None:
         return render_template("digest/invalid_link.html", purpose="unsubscribe"), 404
     form = FrequencyForm(frequency=sub.frequency)
@@ -148,13 +130,13 @@ def unsubscribe(token: str) -> str | tuple[str, int]:
 @bp.route("/unsubscribe/<token>", methods=["POST"])
 @csrf.exempt  # type: ignore[untyped-decorator]
 def unsubscribe_post(token: str) -> str | Response | tuple[str, int]:
-    sub = subscriptions.subscription_from_token(token)
+    sub = queries.subscription_from_token(token)
     one_click = request.form.get("List-Unsubscribe") == "One-Click"
     if sub is None:
         if one_click:
             return Response("This unsubscribe link is not valid.\n", 404, mimetype="text/plain")
         return render_template("digest/invalid_link.html", purpose="unsubscribe"), 404
-    subscriptions.unsubscribe(sub)
+    actions.unsubscribe(sub)
     if one_click:
         return Response("You are unsubscribed.\n", 200, mimetype="text/plain")
     return render_template("digest/unsubscribed.html")
@@ -162,10 +144,12 @@ def unsubscribe_post(token: str) -> str | Response | tuple[str, int]:
 
 @bp.route("/unsubscribe/<token>/frequency", methods=["POST"])
 def change_frequency(token: str) -> str | Response:
-    sub = _subscription_or_404(token)
+    sub = queries.subscription_from_token(token)
+    if sub is None:
+        abort(404)
     form = FrequencyForm()
     if form.validate_on_submit():
-        subscriptions.change_frequency(sub, form.frequency.data or "")
+        actions.change_frequency(sub, form.frequency.data or "")
         flash(f"Saved: you now get the {FREQUENCIES[sub.frequency].lower()} digest.", "success")
         return redirect(url_for("digest.unsubscribe", token=token))
     return render_template("digest/unsubscribe.html", subscription=sub, token=token, form=form)

@@ -8,8 +8,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from benefit.digests.collect import Collector, collect_digest
+from benefit.digests.mail import render_digest
 from benefit.digests.period import period_ending_before
-from benefit.digests.render import render_digest
 from benefit.extensions import db
 from benefit.models import Reply, Subscription, TagFollow, Vote, utcnow
 
@@ -106,7 +106,7 @@ def test_digest_holds_only_published_unmerged_topics_of_the_period(app, make_top
     assert digest.mistakes == [] and digest.discussions == []
     item = digest.practices[0]
     assert item.url == f"http://benefit.test/t/{shown.id}/{shown.slug}"
-    assert item.tags == ["Instagram", "BookTok"] or set(item.tags) == {"Instagram", "BookTok"}
+    assert item.tags == ["Instagram", "BookTok"]  # the platform first, then the trend
     assert item.is_new and item.replies == 2
     assert item.excerpt == "A practice that works well for our readers."
 
@@ -150,6 +150,22 @@ def test_sections_rank_practices_by_replies_mistakes_by_votes_and_discussions_by
     assert "3 “I've seen this” votes (3 new)" in digest.mistakes[0].stats
     assert [i.title for i in digest.discussions] == [old_talk.title]
     assert digest.discussions[0].new_replies == 2  # the hidden reply does not count
+
+
+def test_an_items_tags_read_platforms_first_then_trends_each_by_name(app, make_topic):
+    # Given in no particular order; names chosen to sort alike under SQLite's and PostgreSQL's collations.
+    topic = make_topic(
+        title="Tagged all over",
+        created_at=IN_WEEK,
+        tags=("short-video", "tiktok", "booktok", "instagram", "facebook"),
+    )
+    sub = subscribe()
+    digest = collect_digest(sub, WEEK)
+    expected = ["Facebook", "Instagram", "TikTok", "BookTok", "Short video"]
+    assert digest.practices[0].tags == expected
+    text = render_digest(sub, sub.email, digest).get_body(("plain",)).get_content()
+    assert f"{', '.join(expected)} · " in text
+    assert topic.title in text
 
 
 def test_nothing_new_means_no_digest(app, make_topic):

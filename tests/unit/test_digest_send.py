@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import threading
 from collections import Counter
@@ -71,7 +72,10 @@ def test_weekly_run_sends_one_digest_per_confirmed_subscriber_and_a_second_run_n
 
     result = send(runner)
     assert result.exit_code == 0, result.output
-    assert f"{KEY}: sent 2, skipped 0, failed 0, already done 0" in result.output
+    assert (
+        f"{KEY}: sent 2, skipped 0, failed 0, uncertain 0, already done 0, claimed by another run 0"
+        in result.output
+    )
     # A member's digest goes to the account's current address.
     assert sorted(m["To"] for m in recorder.messages) == ["ana@example.org", "member@example.org"]
 
@@ -102,7 +106,7 @@ def test_weekly_run_sends_one_digest_per_confirmed_subscriber_and_a_second_run_n
 
     again = send(runner)
     assert again.exit_code == 0, again.output
-    assert f"{KEY}: sent 0, skipped 0, failed 0, already done 2" in again.output
+    assert f"{KEY}: sent 0, skipped 0, failed 0, uncertain 0, already done 2" in again.output
     assert len(recorder.messages) == 2
 
     # The one-click POST from that header unsubscribes, without a session or a form token.
@@ -124,7 +128,7 @@ def test_nothing_new_is_recorded_as_skipped_and_sends_no_mail(app, runner, recor
     assert "sent 0, skipped 1, failed 0" in result.output
     assert recorder.messages == []
     assert deliveries()[sub.id].status == "skipped"
-    assert "skipped 0, failed 0, already done 1" in send(runner).output
+    assert "skipped 0, failed 0, uncertain 0, already done 1" in send(runner).output
 
 
 def test_a_refused_address_fails_alone_and_the_next_run_retries_it(app, runner, recorder, make_topic):
@@ -142,7 +146,7 @@ def test_a_refused_address_fails_alone_and_the_next_run_retries_it(app, runner, 
     recorder.refuse.clear()
     retry = send(runner)
     assert retry.exit_code == 0, retry.output
-    assert "sent 1, skipped 0, failed 0, already done 2" in retry.output
+    assert "sent 1, skipped 0, failed 0, uncertain 0, already done 2" in retry.output
     assert [m["To"] for m in recorder.messages].count("bad@example.org") == 1
     row = deliveries()[subs[1].id]
     assert row.status == "sent" and row.attempts == 2 and row.error == ""
@@ -158,7 +162,7 @@ def test_failed_deliveries_stop_being_retried_after_the_last_attempt(app, runner
     assert deliveries()[sub.id].attempts == 2
     recorder.refuse.clear()
     third = send(runner)
-    assert "sent 0, skipped 0, failed 0, already done 1" in third.output
+    assert "sent 0, skipped 0, failed 0, uncertain 0, already done 1" in third.output
     assert recorder.messages == []
 
 
@@ -194,7 +198,8 @@ def test_a_claim_left_by_a_crashed_run_is_taken_over_only_once_stale(app, record
     )
     db.session.commit()
     report = send_digests("weekly", NOW)
-    assert (report.sent, report.already) == (1, 1)
+    # The fresh claim may belong to a run still sending: it is neither sent again nor counted as done.
+    assert (report.sent, report.already, report.busy) == (1, 0, 1)
     assert [m["To"] for m in recorder.messages] == ["stale@example.org"]
     assert deliveries()[stale.id].attempts == 2
 
@@ -279,5 +284,121 @@ def test_two_senders_at_once_send_each_subscriber_exactly_one_digest(app, app_co
     assert len(reports) == 2
     assert Counter(m["To"] for m in recorder.messages) == Counter(addresses)
     assert sum(r.sent for r in reports) == len(addresses)
-    assert sum(r.sent + r.already for r in reports) == 2 * len(addresses)
+    # Each run saw every subscriber: sent by itself, done by the other, or being sent by the other.
+    assert sum(r.sent + r.already + r.busy for r in reports) == 2 * len(addresses)
     assert {d.status for d in deliveries().values()} == {"sent"}
+
+
+class _Killed(BaseException):
+    """Stands in for kill -9 in-process: nothing after it runs, no except clause catches it."""
+
+
+def test_a_run_stopped_mid_chunk_keeps_what_it_sent_and_a_later_run_sends_the_rest_once(
+    app, runner, recorder, make_topic, monkeypatch
+):
+    from benefit.digests.transport import DigestMailer
+
+    make_topic(created_at=IN_WEEK)
+    addresses = [f"reader{i}@example.org" for i in range(8)]
+    for address in addresses:
+        subscribe(address)
+    deliver = DigestMailer.deliver
+    calls = []
+
+    def dies_before_the_fourth(self, msg):
+        calls.append(msg["To"])
+        if len(calls) == 4:
+            raise _Killed
+        return deliver(self, msg)
+
+    monkeypatch.setattr(DigestMailer, "deliver", dies_before_the_fourth)
+    with pytest.raises(_Killed):
+        send_digests("weekly", NOW)
+    monkeypatch.setattr(DigestMailer, "deliver", deliver)
+    # Each accepted digest was recorded the moment the server took it; the rest stay claimed.
+    assert sorted(m["To"] for m in recorder.messages) == addresses[:3]
+    statuses = [deliveries()[s].status for s in sorted(deliveries())]
+    assert statuses == ["sent"] * 3 + ["claimed"] * 5
+
+    # While the claims are fresh a run may still be sending them: sent by nobody, done by nobody.
+    early = send(runner)
+    assert early.exit_code == 0, early.output
+    assert (
+        "sent 0, skipped 0, failed 0, uncertain 0, already done 3, claimed by another run 5" in early.output
+    )
+    assert "5 claimed by another run, not sent by this one" in early.output
+    assert len(recorder.messages) == 3
+
+    app.config["DIGEST_STALE_CLAIM_SECONDS"] = 0  # the claims are stale now
+    rerun = send(runner)
+    assert rerun.exit_code == 0, rerun.output
+    assert (
+        "sent 5, skipped 0, failed 0, uncertain 0, already done 3, claimed by another run 0" in rerun.output
+    )
+    assert Counter(m["To"] for m in recorder.messages) == Counter(addresses)
+    assert {d.status for d in deliveries().values()} == {"sent"}
+
+
+def test_a_digest_the_server_took_without_answering_is_resent_once_with_the_same_message_id(
+    app, runner, recorder, make_topic
+):
+    make_topic(created_at=IN_WEEK)
+    subs = {name: subscribe(f"{name}@example.org") for name in ("a", "lost", "c")}
+    recorder.drop_after_data.add("lost@example.org")
+
+    first = send(runner)
+    assert first.exit_code == 1
+    assert "sent 2, skipped 0, failed 0, uncertain 1, already done 0" in first.output
+    assert "uncertain lost@example.org: connection lost after the message was sent" in first.output
+    # The connection is opened again for the next recipient.
+    assert recorder.received() == Counter(["a@example.org", "lost@example.org", "c@example.org"])
+    assert deliveries()[subs["lost"].id].status == "uncertain"
+
+    # The server keeps taking it and dropping the line: one resend, then no more.
+    second = send(runner)
+    assert second.exit_code == 1
+    assert "sent 0, skipped 0, failed 0, uncertain 1, already done 2" in second.output
+    assert "not sent again" in second.output
+    row = deliveries()[subs["lost"].id]
+    assert row.status == "given_up" and row.attempts == 2
+    for _ in range(2):
+        assert "sent 0, skipped 0, failed 0, uncertain 0, already done 3" in send(runner).output
+    copies = recorder.to("lost@example.org")
+    assert len(copies) == 2
+    assert copies[0]["Message-ID"] == copies[1]["Message-ID"]
+    ids = {m["Message-ID"] for m in recorder.messages}
+    assert len(ids) == 3  # one per subscription and period
+
+
+def test_an_uncertain_digest_resent_to_a_server_that_answers_is_sent(app, runner, recorder, make_topic):
+    make_topic(created_at=IN_WEEK)
+    sub = subscribe("lost@example.org")
+    recorder.drop_after_data.add("lost@example.org")
+    assert "uncertain 1" in send(runner).output
+    recorder.drop_after_data.clear()
+    recorder.refuse.add("lost@example.org")
+    # A refused resend certainly did not arrive: the delivery keeps its one resend.
+    refused = send(runner)
+    assert "failed 0, uncertain 1" in refused.output and "recipient refused" in refused.output
+    assert deliveries()[sub.id].status == "uncertain"
+    recorder.refuse.clear()
+    resent = send(runner)
+    assert resent.exit_code == 0, resent.output
+    assert "sent 1, skipped 0, failed 0, uncertain 0" in resent.output
+    row = deliveries()[sub.id]
+    assert row.status == "sent" and row.attempts == 3
+    first, second = recorder.to("lost@example.org")
+    assert first["Message-ID"] == second["Message-ID"]
+
+
+def test_the_message_id_is_stable_per_subscription_and_period_and_reveals_no_id(app, recorder, make_topic):
+    make_topic(created_at=IN_WEEK)
+    make_topic(created_at=IN_WEEK + timedelta(days=7))
+    a, b = subscribe("a@example.org"), subscribe("b@example.org")
+    send_digests("weekly", NOW)
+    send_digests("weekly", NOW + timedelta(days=7))
+    ids = {(m["To"], m["Subject"].split(", ")[1]): m["Message-ID"] for m in recorder.messages}
+    assert len(set(ids.values())) == 4
+    week = ids[("a@example.org", "16–22 Nov 2026: 1 practice")]
+    assert re.fullmatch(r"<digest\.20261116\.[0-9a-f]{20}@benefit\.test>", week)
+    assert a.token not in week and f".{a.id}@" not in week and b.token not in str(ids)

@@ -24,7 +24,7 @@ def test_seed_demo_is_idempotent(runner, app):
     )
     assert counts == again
     kinds = dict(db.session.execute(sa.select(Topic.kind, sa.func.count()).group_by(Topic.kind)).all())
-    assert kinds["practice"] >= 30 and kinds["mistake"] == 40 and kinds["discussion"] >= 10
+    assert kinds["practice"] >= 30 and kinds["mistake"] >= 40 and kinds["discussion"] >= 10
     assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.role == "moderator")) >= 1
 
 

@@ -78,10 +78,6 @@ class ResetPasswordForm(Form):
     )
 
 
-class ResendConfirmationForm(Form):
-    pass
-
-
 class ChangePasswordForm(Form):
     current_password = PasswordField("Current password", validators=[InputRequired(), Length(max=200)])
     new_password = PasswordField(

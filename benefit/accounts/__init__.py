@@ -17,7 +17,8 @@ SETTINGS_TABS: tuple[tuple[str, str], ...] = (
 
 
 def init_app(app: Flask) -> None:
-    from benefit.accounts import settings, views  # noqa: F401 - the modules register their routes
+    """The blueprint with its routes (/auth, /settings and the short addresses) and its globals."""
+    from benefit.accounts import jinja, settings, shortcuts, views  # noqa: F401 - they register routes
 
     app.register_blueprint(bp)
-    app.jinja_env.globals["SETTINGS_TABS"] = SETTINGS_TABS
+    jinja.init_app(app)

@@ -1,9 +1,12 @@
-"""Account forms: registration, login, reset, security and profile settings (shape only)."""
+"""Account forms: registration, login, reset, security and profile settings (shape only).
+
+Text fields are trimmed by the base Form before they are checked, so they use DataRequired (a field
+of only spaces is empty); passwords are taken as typed and keep InputRequired."""
 
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Regexp
 
 from benefit.forms_util import Form, choices
 from benefit.models import LIBRARY_TYPES
@@ -16,14 +19,14 @@ class RegisterForm(Form):
     username = StringField(
         "Username",
         validators=[
-            InputRequired(),
+            DataRequired(),
             Regexp(USERNAME_RE, message="3 to 30 letters, digits or underscores."),
         ],
         description="How colleagues @mention you: letters, digits and underscores.",
     )
     email = EmailField(
         "Email",
-        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
         description="Never shown to other members.",
     )
     password = PasswordField(
@@ -31,8 +34,8 @@ class RegisterForm(Form):
         validators=[InputRequired(), Length(min=10, max=200, message="At least 10 characters.")],
         description="At least 10 characters.",
     )
-    display_name = StringField("Full name", validators=[InputRequired(), Length(max=80)])
-    institution = StringField("Institution", validators=[InputRequired(), Length(max=120)])
+    display_name = StringField("Full name", validators=[DataRequired(), Length(max=80)])
+    institution = StringField("Institution", validators=[DataRequired(), Length(max=120)])
     library_type = SelectField(
         "Library type",
         choices=LIBRARY_TYPE_CHOICES,
@@ -41,26 +44,26 @@ class RegisterForm(Form):
     country = StringField(
         "Country",
         validators=[
-            InputRequired(),
+            DataRequired(),
             Regexp(r"^[A-Za-z]{2}$", message="Two letters, e.g. PL, US, GB."),
         ],
         description="Two-letter code, e.g. PL, US, GB.",
     )
     job_role = StringField(
-        "Role", validators=[InputRequired(), Length(max=80)],
+        "Role", validators=[DataRequired(), Length(max=80)],
         description="e.g. Teacher-librarian, Social media coordinator.",
     )  # fmt: skip
 
 
 class LoginForm(Form):
-    login = StringField("Username or email", validators=[InputRequired(), Length(max=254)])
+    login = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
     remember = BooleanField("Keep me logged in on this device")
 
 
 class RequestResetForm(Form):
     email = EmailField(
-        "Email", validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)]
+        "Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
     )
 
 
@@ -73,10 +76,6 @@ class ResetPasswordForm(Form):
         "Repeat the new password",
         validators=[InputRequired(), EqualTo("password", message="The passwords differ.")],
     )
-
-
-class ResendConfirmationForm(Form):
-    pass
 
 
 class ChangePasswordForm(Form):
@@ -109,15 +108,15 @@ class DeleteAccountForm(Form):
 
 
 class ProfileForm(Form):
-    display_name = StringField("Full name", validators=[InputRequired(), Length(max=80)])
-    institution = StringField("Institution", validators=[InputRequired(), Length(max=120)])
+    display_name = StringField("Full name", validators=[DataRequired(), Length(max=80)])
+    institution = StringField("Institution", validators=[DataRequired(), Length(max=120)])
     library_type = SelectField("Library type", choices=LIBRARY_TYPE_CHOICES, validators=[InputRequired()])
     country = StringField(
         "Country",
-        validators=[InputRequired(), Regexp(r"^[A-Za-z]{2}$", message="Two letters, e.g. PL.")],
+        validators=[DataRequired(), Regexp(r"^[A-Za-z]{2}$", message="Two letters, e.g. PL.")],
         description="Two-letter code, e.g. PL, US, GB.",
     )
-    job_role = StringField("Role", validators=[InputRequired(), Length(max=80)])
+    job_role = StringField("Role", validators=[DataRequired(), Length(max=80)])
     platforms = StringField(
         "Platforms your library is on",
         validators=[Length(max=500)],

@@ -1,4 +1,4 @@
-"""The settings area: profile, security, your data (GDPR export and deletion)."""
+"""The settings area's views: profile, security, your data (GDPR export and deletion)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from benefit.accounts import actions as accounts
-from benefit.accounts import bp, privacy
+from benefit.accounts import bp, queries
 from benefit.accounts.forms import ChangePasswordForm, ConfirmForm, DeleteAccountForm, ProfileForm
-from benefit.extensions import db
 from benefit.forms_util import apply_service_error
 from benefit.forum.queries import all_tags
 from benefit.forum.tags import split_tag_input
@@ -44,6 +43,35 @@ def _data_page(delete_form: DeleteAccountForm | None = None, status: int = 200) 
     ), status
 
 
+def _profile(form: ProfileForm) -> accounts.Profile:
+    return accounts.Profile(
+        display_name=form.display_name.data or "",
+        institution=form.institution.data or "",
+        library_type=form.library_type.data or "",
+        country=form.country.data or "",
+        job_role=form.job_role.data or "",
+        bio=form.bio.data or "",
+        platforms=split_tag_input(form.platforms.data or ""),
+    )
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings() -> str | Response:
+    form = ProfileForm(obj=current_user)
+    if request.method == "GET":
+        form.platforms.data = ", ".join(t.slug for t in current_user.platforms)
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, _profile(form))
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("accounts.settings"))
+    return render_template("accounts/settings.html", form=form, tags=all_tags())
+
+
 @bp.route("/settings/security")
 @login_required
 def security() -> tuple[str, int]:
@@ -59,7 +87,6 @@ def change_password() -> tuple[str, int] | Response:
     try:
         accounts.change_password(current_user, form.current_password.data or "", form.new_password.data or "")
     except ServiceError as exc:
-        db.session.rollback()
         apply_service_error(form, exc)
         return _security_page(form, 400)
     _stay_logged_in()
@@ -91,14 +118,12 @@ def export() -> tuple[str, int] | Response:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _data_page(status=400)
-    payload = privacy.export_data(current_user)
-    body = json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True)
-    filename = f"benefit-{current_user.username}.json"
+    body = json.dumps(queries.export_data(current_user), ensure_ascii=False, indent=2, sort_keys=True)
     return Response(
         body,
         mimetype="application/json",
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": f'attachment; filename="benefit-{current_user.username}.json"',
             # Personal data: no cache may keep a copy.
             "Cache-Control": "no-store",
         },
@@ -112,40 +137,12 @@ def delete() -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         return _data_page(form, 400)
     try:
-        privacy.delete_account(
+        accounts.delete_account(
             current_user, form.password.data or "", remove_posts=bool(form.remove_posts.data)
         )
     except ServiceError as exc:
-        db.session.rollback()
         apply_service_error(form, exc)
         return _data_page(form, 400)
     logout_user()
     flash("Your account is deleted. Thank you for everything you shared.", "info")
     return redirect(url_for("forum.home"))
-
-
-@bp.route("/settings", methods=["GET", "POST"])
-@login_required
-def settings() -> str | Response:
-    form = ProfileForm(obj=current_user)
-    if request.method == "GET":
-        form.platforms.data = ", ".join(t.slug for t in current_user.platforms)
-    if form.validate_on_submit():
-        try:
-            accounts.update_profile(
-                current_user,
-                display_name=form.display_name.data or "",
-                institution=form.institution.data or "",
-                library_type=form.library_type.data or "",
-                country=form.country.data or "",
-                job_role=form.job_role.data or "",
-                bio=form.bio.data or "",
-                platforms=split_tag_input(form.platforms.data or ""),
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            flash("Your profile is saved.", "success")
-            return redirect(url_for("accounts.settings"))
-    return render_template("accounts/settings.html", form=form, tags=all_tags())

@@ -1,65 +1,38 @@
-"""Account views: parse the form, call a service, flash and redirect."""
+"""Account views (/auth/*): parse the form, call one action or query, flash and redirect."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from dataclasses import fields
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from benefit.accounts import actions as accounts
-from benefit.accounts import bp
+from benefit.accounts import bp, mail, queries
 from benefit.accounts.forms import (
+    ConfirmForm,
     LoginForm,
     RegisterForm,
     RequestResetForm,
-    ResendConfirmationForm,
     ResetPasswordForm,
 )
-from benefit.email import MailError, build_message, send_message
 from benefit.forms_util import apply_service_error
-from benefit.models import User
 from benefit.permissions import login_required
 from benefit.refusals import ServiceError
+from benefit.web import safe_next
+
+__all__ = ["safe_next"]  # still imported from here by community's views
+
+# The same answer for a new address and for one that has an account: the mail says which.
+REGISTERED = (
+    "Welcome to BENEFIT! Check your email: we have sent a link to the address you gave. "
+    "Confirm your email address to post."
+)
 
 
-def safe_next(target: str | None, default: str = "forum.home") -> str:
-    """Only paths on this site: no scheme, no host, no protocol-relative or backslash tricks."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-            and "\\" not in target
-        ):
-            return target
-    return url_for(default)
-
-
-def _mail_note() -> str:
-    if current_app.config["MAIL_SERVER"]:
-        return ""
-    return " (No mail server is configured: the mail was written to instance/mail/.)"
-
-
-def send_confirmation(user: User) -> None:
-    if not user.email:
-        return
-    token = accounts.email_token(user, "confirm")
-    msg = build_message(
-        user.email,
-        "Confirm your email address for BENEFIT",
-        "confirm_email",
-        user=user,
-        url=url_for("accounts.confirm", token=token, _external=True),
-    )
-    try:
-        send_message(msg)
-    except MailError:
-        current_app.logger.exception("confirmation mail to user %s failed", user.id)
+def _registration(form: RegisterForm) -> accounts.Registration:
+    return accounts.Registration(**{f.name: form[f.name].data or "" for f in fields(accounts.Registration)})
 
 
 @bp.route("/auth/register", methods=["GET", "POST"])
@@ -68,65 +41,42 @@ def register() -> str | Response:
         return redirect(url_for("forum.home"))
     form = RegisterForm()
     if form.validate_on_submit():
-        data = accounts.Registration(
-            username=form.username.data or "",
-            email=form.email.data or "",
-            password=form.password.data or "",
-            display_name=form.display_name.data or "",
-            institution=form.institution.data or "",
-            library_type=form.library_type.data or "",
-            country=form.country.data or "",
-            job_role=form.job_role.data or "",
-        )
         try:
-            user = accounts.register(data)
-        except accounts.EmailAlreadyRegistered as exc:
-            # Answer as for a new account; tell the owner of the address instead.
-            try:
-                send_message(
-                    build_message(
-                        exc.email,
-                        "Someone tried to register with your address",
-                        "already_registered",
-                        login_url=url_for("accounts.login", _external=True),
-                        reset_url=url_for("accounts.request_reset", _external=True),
-                    )
-                )
-            except MailError:
-                current_app.logger.exception("already-registered mail failed")
-            flash("Check your email to confirm your address." + _mail_note(), "success")
-            return redirect(url_for("accounts.login"))
+            outcome = accounts.register(_registration(form))
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            send_confirmation(user)
-            login_user(user)
-            flash(
-                "Welcome to BENEFIT! Check your email to confirm your address before posting." + _mail_note(),
-                "success",
-            )
-            return redirect(url_for("forum.home"))
+            # Nobody is logged in either way: the confirmation link does that, once.
+            flash(REGISTERED + mail.note_for_developer(), "success")
+            return mail.send_after(redirect(url_for("forum.home")), mail.registration(outcome))
     return render_template("accounts/register.html", form=form)
 
 
 @bp.route("/auth/confirm/<token>")
 def confirm(token: str) -> Response:
-    user = accounts.confirm_email(token)
-    if user is None:
+    confirmed = accounts.confirm_email(token)
+    if confirmed is None:
         flash("That confirmation link is invalid or has expired. Log in to get a new one.", "error")
         return redirect(url_for("accounts.login"))
-    flash("Your email address is confirmed. You can post now.", "success")
-    return redirect(url_for("forum.home"))
+    if confirmed.first_time and not current_user.is_authenticated:
+        # Only the first time: a link found later in a mailbox is no way to log in.
+        login_user(confirmed.user)
+    if current_user.is_authenticated and current_user.id == confirmed.user.id:
+        flash("Your email address is confirmed. You can post now.", "success")
+        return redirect(url_for("forum.home"))
+    flash("That email address is confirmed. Log in with its account to post.", "success")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/auth/confirm/resend", methods=["POST"])
 @login_required
 def resend_confirmation() -> Response:
-    form = ResendConfirmationForm()
+    form = ConfirmForm()
+    response = redirect(safe_next(request.form.get("next")))
     if form.validate_on_submit() and current_user.email_confirmed_at is None:
-        send_confirmation(current_user)
-        flash("A new confirmation mail is on its way." + _mail_note(), "success")
-    return redirect(safe_next(request.form.get("next")))
+        flash("A new confirmation mail is on its way." + mail.note_for_developer(), "success")
+        mail.send_after(response, mail.confirmation(current_user))
+    return response
 
 
 @bp.route("/auth/login", methods=["GET", "POST"])
@@ -146,11 +96,18 @@ def login() -> str | Response:
     return render_template("accounts/login.html", form=form)
 
 
-@bp.route("/auth/logout", methods=["POST"])
-def logout() -> Response:
-    form = ResendConfirmationForm()
+@bp.route("/auth/logout", methods=["GET", "POST"])
+def logout() -> str | Response:
+    """A GET only asks (a link or a prefetch must not log anybody out); the POST logs out."""
+    form = ConfirmForm()
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login"))
+        return render_template("accounts/logout.html", form=form)
     if not form.validate_on_submit():
         abort(400)
+    if current_user.is_authenticated:
+        accounts.log_out(current_user)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("forum.home"))
@@ -160,27 +117,16 @@ def logout() -> Response:
 def request_reset() -> str | Response:
     form = RequestResetForm()
     if form.validate_on_submit():
-        user = accounts.find_by_email(form.email.data or "")
-        if user is not None and not user.is_deleted and user.email:
-            token = accounts.email_token(user, "reset")
-            try:
-                send_message(
-                    build_message(
-                        user.email,
-                        "Reset your BENEFIT password",
-                        "reset_password",
-                        user=user,
-                        url=url_for("accounts.reset", token=token, _external=True),
-                        minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
-                    )
-                )
-            except MailError:
-                current_app.logger.exception("reset mail failed")
+        user = queries.account_for_reset(form.email.data or "")
+        response = redirect(url_for("accounts.login"))
+        if user is not None:
+            mail.send_after(response, mail.password_reset(user))
         flash(
-            "If an account uses that address, a link to reset the password is on its way." + _mail_note(),
+            "If an account uses that address, a link to reset the password is on its way."
+            + mail.note_for_developer(),
             "info",
         )
-        return redirect(url_for("accounts.login"))
+        return response
     return render_template("accounts/request_reset.html", form=form)
 
 

@@ -1,66 +1,45 @@
 from __future__ import annotations
 
-import re
-from email import message_from_bytes, policy
-from pathlib import Path
-
 import sqlalchemy as sa
 
 from benefit.extensions import db
-from benefit.models import User
+from benefit.models import Topic, User
 from tests.factories import PASSWORD
+from tests.web.accounts_helpers import REGISTRATION, mail_link, mails, text_of
 
-REGISTRATION = {
-    "username": "anna_k",
-    "email": "Anna@Example.org",
-    "password": "a-long-password",
-    "display_name": "Anna Kowalska",
-    "institution": "Miejska Biblioteka Publiczna",
-    "library_type": "public",
-    "country": "pl",
-    "job_role": "Social media coordinator",
+NEW_TOPIC = {
+    "kind": "practice",
+    "title": "Shelf talkers that point to our Instagram",
+    "body": "We print a QR code to our Instagram on every shelf talker.",
+    "platforms": "instagram",
 }
 
 
-def mails(app) -> list:
-    folder = Path(app.config["MAIL_DIR"])
-    return (
-        [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(folder.glob("*.eml"))]
-        if folder.exists()
-        else []
-    )
-
-
-def mail_link(msg, pattern: str) -> str:
-    text = msg.get_body(("plain",)).get_content()
-    match = re.search(r"https?://\S*" + pattern + r"\S*", text)
-    assert match, text
-    return match.group(0).replace("http://benefit.test", "")
-
-
 def test_register_confirm_and_post(client, app, taxonomy):
-    response = client.post("/auth/register", data=REGISTRATION)
-    assert response.status_code == 302
+    response = client.post("/auth/register", data=REGISTRATION, follow_redirects=True)
+    assert "Check your email" in response.text
     user = db.session.scalar(sa.select(User).where(User.username == "anna_k"))
     assert user.email == "anna@example.org" and user.country == "PL"
     assert user.email_confirmed_at is None
-    # Not confirmed yet: posting is refused with a message.
-    response = client.post(
-        "/new",
-        data={
-            "kind": "practice",
-            "title": "Hello there",
-            "body": "Some text here",
-            "platforms": "instagram",
-        },
-    )
+    # Logged in but not confirmed yet: posting is refused with a message.
+    client.post("/auth/login", data={"login": "anna_k", "password": REGISTRATION["password"]})
+    response = client.post("/new", data=NEW_TOPIC)
     assert "Confirm your email address" in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Topic.id))) == 0
     (msg,) = mails(app)
     assert msg["To"] == "anna@example.org"
-    response = client.get(mail_link(msg, "/auth/confirm/"))
-    assert response.status_code == 302
+    response = client.get(mail_link(msg, "/auth/confirm/"), follow_redirects=True)
+    assert "You can post now" in response.text
     db.session.refresh(user)
     assert user.email_confirmed_at is not None
+    # Now the post goes in (to the review queue: a new member's first post waits for a moderator).
+    response = client.post("/new", data=NEW_TOPIC, follow_redirects=True)
+    assert response.status_code == 200
+    assert "your first post waits for a moderator" in response.text
+    topic = db.session.scalar(sa.select(Topic))
+    assert topic.title == NEW_TOPIC["title"] and topic.author_id == user.id
+    assert response.request.path == f"/t/{topic.id}/{topic.slug}"
+    assert NEW_TOPIC["title"] in response.text
 
 
 def test_register_refuses_taken_username_and_bad_fields(client, make_user):
@@ -82,7 +61,7 @@ def test_register_with_existing_email_does_not_reveal_it(client, app, make_user)
     assert "Check your email" in response.text
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
     (msg,) = mails(app)
-    assert "already has one" in msg.get_body(("plain",)).get_content()
+    assert "already has one" in text_of(msg)
 
 
 def test_login_failure_message_is_the_same_for_unknown_and_wrong(client, make_user):
@@ -108,17 +87,18 @@ def test_login_redirects_only_within_the_site(client, make_user):
         assert response.location in (expected, "http://benefit.test" + expected), target
 
 
-def test_logout_is_post_only(client, make_user, login):
+def test_only_a_post_logs_out(client, make_user, login):
     login(make_user())
-    assert client.get("/auth/logout").status_code == 405
+    assert client.get("/auth/logout").status_code == 200
+    assert client.get("/settings").status_code == 200
     assert client.post("/auth/logout").status_code == 302
     assert client.get("/settings").status_code == 302
 
 
 def test_password_reset_token_is_single_use(client, app, make_user):
     user = make_user(email="reset@example.org")
-    client.post("/auth/reset", data={"email": "RESET@example.org"})
-    client.post("/auth/reset", data={"email": "nobody@example.org"})
+    client.post("/auth/reset", data={"email": "RESET@example.org"}).close()
+    client.post("/auth/reset", data={"email": "nobody@example.org"}).close()
     (msg,) = mails(app)  # nothing is sent for an unknown address
     link = mail_link(msg, "/auth/reset/")
     response = client.post(link, data={"password": "brand-new-password", "confirm": "brand-new-password"})

@@ -237,3 +237,42 @@ def test_deletion_is_in_the_audit_log(client, login, busy_member):
     entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "account.deleted"))
     assert entry is not None and entry.target_id == anna.id
     assert "anna@example.org" not in entry.details
+
+
+def test_export_never_names_the_moderators_behind_decisions(client, login, make_user, make_topic):
+    from datetime import timedelta
+
+    from benefit.moderation import actions as moderation
+
+    moderator = make_user(
+        username="mod_maria", email="maria.mod@example.org", display_name="Maria Moderska", role="moderator"
+    )
+    anna = make_user(username="anna", display_name="Anna Kowalska", approved=0)
+    other = make_user(username="olga", display_name="Olga Other")
+    topic = make_topic(author=other, title="Story polls on Fridays")
+    own = make_topic(author=anna, title="Our library's reels")
+    reply = Reply(
+        topic_id=topic.id, author_id=anna.id, body="Ours too.", body_html="<p>Ours too.</p>", state="pending"
+    )
+    db.session.add(reply)
+    db.session.add(Flag(user_id=anna.id, target_kind="topic", target_id=topic.id, reason="spam"))
+    db.session.commit()
+    # What a moderator does about her: approve her reply, agree with her flag, hide her post, suspend her.
+    moderation.approve_post(moderator, reply)
+    moderation.resolve_flags(moderator, topic, agree=True, reason="Spam indeed.")
+    moderation.hide_post(moderator, own, "Off topic.")
+    moderation.suspend_member(moderator, anna, utcnow() + timedelta(days=1), "Cool down.")
+    db.session.refresh(anna)
+    anna.suspended_until = None  # so she can log in and download it
+    db.session.commit()
+
+    login(anna)
+    response = client.post("/settings/data/export")
+    assert response.status_code == 200
+    data = json.loads(response.data)
+    messages = [n["message"] for n in data["notifications"]]
+    assert any(m.startswith("A moderator approved your reply") for m in messages), messages
+    assert [f["resolution"] for f in data["flags"]] == ["agreed"]
+    for identity in ("mod_maria", "Maria Moderska", "maria.mod@example.org"):
+        assert identity not in response.text, identity
+    assert all(n["actor"] is None for n in data["notifications"])

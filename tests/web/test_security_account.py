@@ -5,7 +5,6 @@ from __future__ import annotations
 from werkzeug.security import generate_password_hash
 
 from benefit.extensions import db
-from benefit.models import User
 from tests.factories import PASSWORD
 
 NEW = "a-brand-new-password"
@@ -90,9 +89,22 @@ def test_security_page_needs_login(client):
     assert response.status_code == 302
 
 
-def test_passwords_use_werkzeugs_current_default(make_user):
+def test_passwords_use_werkzeugs_current_default_and_only_the_current_one_logs_in(app, make_user):
     user = make_user()
     method = user.password_hash.split("$", 1)[0].split(":", 1)[0]
     assert method == generate_password_hash("x").split("$", 1)[0].split(":", 1)[0]
-    assert PASSWORD not in user.password_hash
-    assert isinstance(user, User)
+    here = _browser(app, user)
+    here.post(
+        "/settings/security/password",
+        data={"current_password": PASSWORD, "new_password": NEW, "confirm": NEW},
+    )
+    db.session.refresh(user)
+    # The new hash is made the same way, and it is what the login checks: the new password and
+    # nothing like it opens the account; the old one no longer does.
+    assert user.password_hash.split("$", 1)[0].split(":", 1)[0] == method
+    fresh = app.test_client()
+    for wrong in (PASSWORD, NEW.upper(), NEW + " ", NEW[:-1]):
+        response = fresh.post("/auth/login", data={"login": user.username, "password": wrong})
+        assert response.status_code == 200 and "do not match" in response.text, wrong
+    assert fresh.post("/auth/login", data={"login": user.username, "password": NEW}).status_code == 302
+    assert _logged_in(fresh)

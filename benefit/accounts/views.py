@@ -22,7 +22,6 @@ from benefit.permissions import login_required
 from benefit.refusals import ServiceError
 from benefit.web import safe_next
 
-__all__ = ["safe_next"]  # still imported from here by community's views
 
 # The same answer for a new address and for one that has an account: the mail says which.
 REGISTERED = (

@@ -22,7 +22,6 @@ from benefit.permissions import login_required
 from benefit.refusals import ServiceError
 from benefit.web import safe_next
 
-
 # The same answer for a new address and for one that has an account: the mail says which.
 REGISTERED = (
     "Welcome to BENEFIT! Check your email: we have sent a link to the address you gave. "

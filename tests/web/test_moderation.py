@@ -24,6 +24,7 @@ from benefit.models import (
     utcnow,
 )
 from tests.factories import PASSWORD
+from tests.web.test_security import REDIRECT_VECTORS
 
 
 @pytest.fixture
@@ -495,3 +496,52 @@ def test_hiding_restoring_and_merging_tags_reach_search_at_once(client_for, make
     facebook = db.session.scalar(sa.select(Tag).where(Tag.slug == "facebook"))
     mod.post(f"/moderation/tags/{instagram.id}/merge", data={"merge-target": str(facebook.id)})
     assert search_titles(reader, "zeppelin platform:facebook") == ["Zeppelin story time"]
+
+
+@pytest.mark.parametrize("target", REDIRECT_VECTORS)
+def test_back_to_where_you_were_never_leaves_the_site(client_for, moderator, make_topic, target):
+    topic = make_topic()
+    response = client_for(moderator).post(f"/moderation/topic/{topic.id}/pin", data={"next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/t/{topic.id}/{topic.slug}"
+    db.session.refresh(topic)
+    assert topic.is_pinned
+
+
+def test_back_to_where_you_were_keeps_a_path_on_this_site(client_for, moderator, make_topic):
+    topic = make_topic()
+    response = client_for(moderator).post(
+        f"/moderation/topic/{topic.id}/lock", data={"next": "/moderation/queue?x=1"}
+    )
+    assert response.headers["Location"] == "/moderation/queue?x=1"
+
+
+BAD_NUMBERS = ["%C2%B2", "99999999999999999999999", "-1", "0", "abc&page=2", "1.5"]
+
+
+@pytest.mark.parametrize("value", BAD_NUMBERS)
+@pytest.mark.parametrize("path", ["/moderation/audit", "/moderation/members", "/moderation/flags/history"])
+def test_moderation_lists_answer_bad_page_numbers_with_404(client_for, moderator, path, value):
+    assert client_for(moderator).get(f"{path}?page={value}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/moderation/audit?target_id=99999999999999999999",
+        "/moderation/audit?target_id=2147483648",
+        "/moderation/audit?target_id=-3",
+        "/moderation/flags/history?target_kind=topic&target_id=99999999999999999999",
+        "/moderation/flags/history?target_kind=reply&target_id=%C2%B2",
+    ],
+)
+def test_moderation_filters_answer_bad_ids_with_404(client_for, moderator, query):
+    assert client_for(moderator).get(query).status_code == 404
+
+
+def test_a_merge_into_a_number_out_of_range_is_refused_on_the_form(client_for, moderator, make_topic):
+    source = make_topic(kind="mistake")
+    response = client_for(moderator).post(f"/t/{source.id}/merge", data={"target": "99999999999999999999"})
+    assert response.status_code == 200 and "There is no mistake with that number" in response.text
+    db.session.refresh(source)
+    assert source.merged_into_id is None

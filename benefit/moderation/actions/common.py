@@ -8,6 +8,7 @@ from typing import ParamSpec, TypeVar
 
 import sqlalchemy as sa
 
+from benefit import permissions
 from benefit.community import actions as social
 from benefit.community.notifications import notify
 from benefit.extensions import db
@@ -38,8 +39,9 @@ def one_transaction(verb: Callable[P, R]) -> Callable[P, R]:
 
 
 def require_moderator(actor: User) -> None:
-    if not actor.is_moderator:
-        raise NotAllowed("Only moderators can do that.")
+    refusal = permissions.moderation_refusal(actor)
+    if refusal is not None:
+        raise NotAllowed(refusal)
 
 
 def required_reason(reason: str, refusal: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from benefit import permissions
 from benefit.models import User, utcnow
 from benefit.moderation import audit
 from benefit.moderation.actions.common import one_transaction, require_moderator, required_reason
@@ -65,7 +66,7 @@ def role_phrase(role: str) -> str:
 @one_transaction
 def set_role(admin: User, member: User, role: str) -> User:
     """Admins grant and remove the moderator role (making admins stays on the command line)."""
-    if not admin.is_admin:
+    if not permissions.can_administer(admin):
         raise NotAllowed("Only admins can change roles.")
     if role not in GRANTABLE_ROLES:
         raise ServiceError("Choose member or moderator.", field="role")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from benefit import permissions
 from benefit.models import KINDS, MISTAKE_CATEGORIES, Reply, Topic, User, utcnow
 from benefit.moderation import audit
 from benefit.moderation.actions.common import (
@@ -149,5 +150,5 @@ def move_topic(moderator: User, topic: Topic, kind: str, category: str | None, r
 
 def record_moderator_edit(editor: User, post: Post) -> None:
     """Called by posting's edit verbs inside their transaction: a moderator edited someone's post."""
-    if editor.is_moderator and editor.id != post.author_id:
+    if permissions.can_moderate(editor) and editor.id != post.author_id:
         audit.record(editor, "edit", target_kind=post_kind(post), target_id=post.id)

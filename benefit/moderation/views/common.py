@@ -24,15 +24,16 @@ T = TypeVar("T")
 
 @bp.before_request
 def moderators_only() -> Response | None:
-    """Every page under /moderation: visitors log in first; members are refused.
-    The blueprint's public routes check their own permissions."""
+    """Every page under /moderation: visitors log in first; members, and moderators while they are
+    suspended, are refused. The blueprint's public routes check their own permissions."""
     if request.url_rule is None or not request.url_rule.rule.startswith("/moderation"):
         return None
     if not current_user.is_authenticated:
         response: Response = login_manager.unauthorized()
         return response
-    if not permissions.is_moderator(current_user):
-        abort(403, "This page is for moderators.")
+    refusal = permissions.moderation_refusal(current_user)
+    if refusal is not None:
+        abort(403, refusal)
     return None
 
 

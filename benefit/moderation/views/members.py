@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from benefit import permissions
 from benefit.models import User, utcnow
 from benefit.moderation import actions as moderation
 from benefit.moderation import bp, queries
@@ -48,7 +49,7 @@ def member(user_id: int) -> str:
         role_form=role_form,
         unsuspend_form=ReasonForm(),
         history=queries.member_history(found),
-        can_set_role=current_user.is_admin,
+        can_set_role=permissions.can_administer(current_user),
     )
 
 
@@ -78,7 +79,7 @@ def unsuspend(user_id: int) -> Response:
 
 @bp.route("/moderation/members/<int:user_id>/role", methods=["POST"])
 def set_role(user_id: int) -> Response:
-    if not current_user.is_admin:
+    if not permissions.can_administer(current_user):
         abort(403, "Only admins grant or remove the moderator role.")
     found = _member_or_404(user_id)
     form = RoleForm()

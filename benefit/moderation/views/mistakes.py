@@ -23,8 +23,9 @@ def _topic_url(topic: Topic) -> str:
 
 
 def _moderated_mistake(topic_id: int) -> Topic:
-    if not permissions.is_moderator(current_user):
-        abort(403, "Only moderators can merge mistakes or mark them outdated.")
+    refusal = permissions.moderation_refusal(current_user)
+    if refusal is not None:
+        abort(403, refusal)
     topic = topic_or_404(topic_id)
     if topic.kind != "mistake":
         abort(404, "That mistake does not exist.")

@@ -9,6 +9,7 @@ from benefit.moderation.actions.members import (
     GRANTABLE_ROLES,
     role_phrase,
     set_role,
+    set_role_from_cli,
     suspend_member,
     unsuspend_member,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "restore_post",
     "role_phrase",
     "set_role",
+    "set_role_from_cli",
     "suspend_member",
     "switch_topic",
     "unsuspend_member",

@@ -1,4 +1,4 @@
-"""Moderators suspend and unsuspend members; admins change roles."""
+"""Moderators suspend and unsuspend members; admins (and the command line) change roles."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from benefit import permissions
-from benefit.models import User, utcnow
+from benefit.models import ROLES, User, utcnow
 from benefit.moderation import audit
 from benefit.moderation.actions.common import one_transaction, require_moderator, required_reason
 from benefit.refusals import Conflict, NotAllowed, ServiceError
@@ -73,3 +73,14 @@ def set_role(admin: User, member: User, role: str) -> User:
     if member.id == admin.id or member.is_admin:
         raise NotAllowed("Change an admin's role with `flask benefit set-role`.")
     return _change_role(admin, member, role)
+
+
+@one_transaction
+def set_role_from_cli(member: User, role: str) -> User:
+    """`flask benefit set-role`: any role, admin included. The audit row has no actor (like the
+    system's own actions) and says it came from the command line."""
+    if role not in ROLES:
+        raise ServiceError(f"Choose one of: {', '.join(ROLES)}.", field="role")
+    if member.is_deleted:
+        raise NotAllowed(f"{member.username} deleted their account.")
+    return _change_role(None, member, role, via="cli")

@@ -215,7 +215,7 @@ def test_one_flag_per_member_per_post_and_only_participants_flag(client_for, mak
     member = client_for(make_user())
     member.post(f"/t/{topic.id}/flag", data={"reason": "other", "note": "Looks copied from a blog."})
     response = member.post(f"/t/{topic.id}/flag", data={"reason": "spam"})
-    assert "already flagged" in response.text
+    assert "You flagged this on" in response.text
     assert db.session.scalar(sa.select(sa.func.count(Flag.id))) == 1
     assert client_for(topic.author).post(f"/t/{topic.id}/flag", data={"reason": "spam"}).status_code == 200
     unconfirmed = client_for(make_user(confirmed=False))
@@ -514,6 +514,34 @@ def test_back_to_where_you_were_keeps_a_path_on_this_site(client_for, moderator,
         f"/moderation/topic/{topic.id}/lock", data={"next": "/moderation/queue?x=1"}
     )
     assert response.headers["Location"] == "/moderation/queue?x=1"
+
+
+@pytest.mark.parametrize("kind", ["topic", "reply"])
+def test_flagging_again_says_when_you_flagged(client_for, make_user, make_topic, kind):
+    topic = make_topic(replies=1)
+    post_id = topic.id if kind == "topic" else db.session.scalar(sa.select(Reply.id))
+    url = f"/{kind[0]}/{post_id}/flag"
+    member = client_for(make_user())
+    assert "Send the flag" in member.get(url).text
+    assert member.post(url, data={"reason": "spam"}).status_code == 302
+    when = db.session.scalar(sa.select(Flag.created_at))
+    notice = f"You flagged this on {when:%d %B %Y}; moderators will look at it."
+    for response in (member.get(url), member.post(url, data={"reason": "abusive"})):
+        assert response.status_code == 200
+        assert notice in response.text and "Send the flag" not in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Flag.id))) == 1
+    # Someone else still gets the form.
+    assert "Send the flag" in client_for(make_user()).get(url).text
+
+
+def test_flagging_a_reviewed_post_again_says_it_was_reviewed(client_for, make_user, make_topic, moderator):
+    topic = make_topic()
+    member = client_for(make_user())
+    member.post(f"/t/{topic.id}/flag", data={"reason": "spam"})
+    client_for(moderator).post(f"/moderation/flags/topic/{topic.id}/resolve", data={"decision": "disagree"})
+    page = member.get(f"/t/{topic.id}/flag").text
+    assert "You flagged this on" in page and "a moderator reviewed it on" in page
+    assert "Send the flag" not in page
 
 
 BAD_NUMBERS = ["%C2%B2", "99999999999999999999999", "-1", "0", "abc&page=2", "1.5"]

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from benefit import permissions
 from benefit.models import KIND_PLURALS, Topic
 from benefit.moderation import actions as moderation
-from benefit.moderation import bp
+from benefit.moderation import bp, queries
 from benefit.moderation.actions import Post
 from benefit.moderation.forms import FlagForm
 from benefit.moderation.history import versions
@@ -45,8 +45,9 @@ def _after_flagging(post: Post) -> str:
 def _flag(post: Post) -> str | Response:
     if not permissions.can_participate(current_user):
         abort(403, "Only confirmed members who are not suspended can flag posts.")
+    earlier = queries.own_flag(current_user, post)
     form = FlagForm()
-    if form.validate_on_submit():
+    if earlier is None and form.validate_on_submit():
         reason, note = form.reason.data or "", form.note.data or ""
         result = attempt(lambda: moderation.flag_post(current_user, post, reason, note), form)
         if result is not None:
@@ -54,7 +55,7 @@ def _flag(post: Post) -> str | Response:
             flash("Thank you: the moderators will look at it." + hidden, "success")
             return redirect(_after_flagging(post))
     kind = moderation.post_kind(post)
-    return render_template("moderation/flag.html", form=form, post=post, kind=kind)
+    return render_template("moderation/flag.html", form=form, post=post, kind=kind, earlier=earlier)
 
 
 @bp.route("/t/<int:topic_id>/flag", methods=["GET", "POST"])

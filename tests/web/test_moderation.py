@@ -414,19 +414,28 @@ def test_suspend_a_member_for_a_week(client_for, make_user, moderator, make_topi
     assert audit_actions(target_kind="user", target_id=member.id) == ["suspend", "unsuspend"]
 
 
-def test_moderators_cannot_suspend_moderators_or_themselves(client_for, make_user, moderator):
-    other = make_user(role="moderator")
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("moderator", "Only an admin can suspend a moderator, and nobody can suspend an admin here."),
+        ("admin", "Only an admin can suspend a moderator, and nobody can suspend an admin here."),
+        ("self", "You cannot do that to your own account."),
+    ],
+)
+def test_moderators_cannot_suspend_moderators_admins_or_themselves(
+    client_for, make_user, moderator, target, message
+):
+    victim = moderator if target == "self" else make_user(role=target)
     mod = client_for(moderator)
     until = (utcnow() + timedelta(days=7)).date().isoformat()
-    for target in (other, moderator):
-        response = mod.post(
-            f"/moderation/members/{target.id}/suspend",
-            data={"until": until, "reason": "x"},
-            follow_redirects=True,
-        )
-        assert response.status_code == 200
-        db.session.refresh(target)
-        assert not target.is_suspended()
+    response = mod.post(f"/moderation/members/{victim.id}/suspend", data={"until": until, "reason": "x"})
+    assert response.status_code == 302
+    assert response.location == f"/moderation/members/{victim.id}"
+    page = BeautifulSoup(mod.get(response.location).text, "html.parser")
+    assert [f.get_text(strip=True) for f in page.select(".flashes .notice-error")] == [message]
+    db.session.refresh(victim)
+    assert not victim.is_suspended()
+    assert audit_actions(action="suspend") == []
 
 
 def test_only_admins_grant_and_remove_the_moderator_role(client_for, make_user, moderator):
@@ -565,6 +574,20 @@ def test_moderation_lists_answer_bad_page_numbers_with_404(client_for, moderator
 )
 def test_moderation_filters_answer_bad_ids_with_404(client_for, moderator, query):
     assert client_for(moderator).get(query).status_code == 404
+
+
+def test_an_anonymous_mistake_moved_to_the_discussions_stays_anonymous(
+    client_for, make_user, moderator, make_topic
+):
+    reporter = make_user(display_name="Quiet Reporter")
+    topic = make_topic(kind="mistake", title="We tagged the wrong author", author=reporter, is_anonymous=True)
+    mod = client_for(moderator)
+    assert mod.post(f"/moderation/topic/{topic.id}/move", data={"kind": "discussion"}).status_code == 302
+    db.session.refresh(topic)
+    assert topic.kind == "discussion" and topic.is_anonymous
+    page = client_for(make_user()).get(f"/t/{topic.id}/{topic.slug}").text
+    assert "We tagged the wrong author" in page and "Quiet Reporter" not in page
+    assert "Quiet Reporter" not in client_for(make_user()).get("/discussions").text
 
 
 def test_a_merge_into_a_number_out_of_range_is_refused_on_the_form(client_for, moderator, make_topic):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 import sqlalchemy as sa
 from flask import current_app
@@ -12,6 +10,8 @@ from flask.cli import with_appcontext
 from benefit.accounts import actions as accounts
 from benefit.extensions import db
 from benefit.models import ROLES, User
+from benefit.moderation import actions as moderation
+from benefit.refusals import Conflict, ServiceError
 
 
 @click.group("benefit", help="Administer BENEFIT.")
@@ -40,14 +40,18 @@ def create_admin(username: str, email: str, password: str, display_name: str) ->
 @click.argument("role", type=click.Choice(ROLES))
 @with_appcontext
 def set_role(username: str, role: str) -> None:
-    """Give a member a role: member, moderator or admin."""
+    """Give a member a role: member, moderator or admin (recorded in the audit log)."""
     user = db.session.scalar(sa.select(User).where(User.username == username.lower()))
     if user is None:
-        click.echo(f"No member called {username}.", err=True)
-        sys.exit(2)
-    user.role = role
-    db.session.commit()
-    click.echo(f"{user.username} is now {role}.")
+        raise click.UsageError(f"No member called {username}.")
+    try:
+        moderation.set_role_from_cli(user, role)
+    except Conflict as exc:
+        click.echo(f"{exc.message} Nothing changed.")
+        return
+    except ServiceError as exc:
+        raise click.UsageError(exc.message) from exc
+    click.echo(f"{user.username} is now {moderation.role_phrase(role)}.")
 
 
 @benefit_cli.command("seed-demo")

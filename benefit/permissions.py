@@ -28,9 +28,33 @@ def _member(user: AnyUser) -> User | None:
     return None
 
 
-def is_moderator(user: AnyUser) -> bool:
+def moderation_refusal(user: AnyUser) -> str | None:
+    """Why `user` may not moderate, in words for them; None when they may.
+
+    The one rule for moderation powers: a moderator or admin whose account is in good standing.
+    A suspended one (an admin suspended from the command line too) reads what a member reads.
+    """
     member = _member(user)
-    return member is not None and member.is_moderator
+    if member is None or not member.is_moderator or member.is_deleted:
+        return "Only moderators can do that."
+    if member.is_suspended():
+        until = member.suspended_until
+        return f"Your account is suspended: you cannot moderate until {until:%d %B %Y, %H:%M UTC}."
+    return None
+
+
+def can_moderate(user: AnyUser) -> bool:
+    return moderation_refusal(user) is None
+
+
+def can_administer(user: AnyUser) -> bool:
+    """Grant and remove the moderator role: an admin who may moderate."""
+    return can_moderate(user) and bool(user.is_admin)
+
+
+def is_moderator(user: AnyUser) -> bool:
+    """Moderators' visibility (hidden posts, anonymous reporters, the tools): the same rule."""
+    return can_moderate(user)
 
 
 def topic_visibility(user: AnyUser) -> sa.ColumnElement[bool]:
@@ -38,9 +62,9 @@ def topic_visibility(user: AnyUser) -> sa.ColumnElement[bool]:
 
     Merged duplicates leave every list, moderators' too: their address redirects to the target.
     """
-    member = _member(user)
-    if member is not None and member.is_moderator:
+    if can_moderate(user):
         return Topic.merged_into_id.is_(None)
+    member = _member(user)
     clause: sa.ColumnElement[bool] = Topic.state == "published"
     if member is not None:
         clause = sa.or_(clause, sa.and_(Topic.author_id == member.id, Topic.state.in_(AUTHOR_SEES)))
@@ -48,9 +72,9 @@ def topic_visibility(user: AnyUser) -> sa.ColumnElement[bool]:
 
 
 def reply_visibility(user: AnyUser) -> sa.ColumnElement[bool]:
-    member = _member(user)
-    if member is not None and member.is_moderator:
+    if can_moderate(user):
         return sa.true()
+    member = _member(user)
     clause: sa.ColumnElement[bool] = Reply.state == "published"
     if member is not None:
         clause = sa.or_(clause, sa.and_(Reply.author_id == member.id, Reply.state.in_(AUTHOR_SEES)))
@@ -58,18 +82,18 @@ def reply_visibility(user: AnyUser) -> sa.ColumnElement[bool]:
 
 
 def can_view_topic(user: AnyUser, topic: Topic) -> bool:
-    member = _member(user)
-    if member is not None and member.is_moderator:
+    if can_moderate(user):
         return True
+    member = _member(user)
     if topic.state == "published":
         return True
     return member is not None and topic.author_id == member.id and topic.state in AUTHOR_SEES
 
 
 def can_view_reply(user: AnyUser, reply: Reply) -> bool:
-    member = _member(user)
-    if member is not None and member.is_moderator:
+    if can_moderate(user):
         return True
+    member = _member(user)
     if reply.state == "published":
         return True
     return member is not None and reply.author_id == member.id and reply.state in AUTHOR_SEES
@@ -93,14 +117,14 @@ def can_edit_topic(user: AnyUser, topic: Topic) -> bool:
     member = _member(user)
     if member is None or member.is_suspended():
         return False
-    return member.is_moderator or (topic.author_id == member.id and topic.state != "hidden")
+    return can_moderate(member) or (topic.author_id == member.id and topic.state != "hidden")
 
 
 def can_edit_reply(user: AnyUser, reply: Reply) -> bool:
     member = _member(user)
     if member is None or member.is_suspended():
         return False
-    return member.is_moderator or (reply.author_id == member.id and reply.state != "hidden")
+    return can_moderate(member) or (reply.author_id == member.id and reply.state != "hidden")
 
 
 def can_vote(user: AnyUser, topic: Topic) -> bool:
@@ -119,7 +143,7 @@ def shows_author(user: AnyUser, topic: Topic) -> bool:
     if not topic.is_anonymous:
         return True
     member = _member(user)
-    return member is not None and (member.is_moderator or member.id == topic.author_id)
+    return member is not None and (can_moderate(member) or member.id == topic.author_id)
 
 
 def is_suspended_now(user: AnyUser) -> bool:
@@ -136,4 +160,5 @@ JINJA_GLOBALS = {
     "can_participate": can_participate,
     "shows_author": shows_author,
     "is_moderator": is_moderator,
+    "can_moderate": can_moderate,
 }

@@ -1,4 +1,4 @@
-"""Mistakes catalogue: "I've seen this" votes, merging duplicates, marking outdated."""
+"""Mistakes catalogue: "I've seen this" votes (merging and marking outdated: moderation.actions)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from benefit import permissions
 from benefit.community.notifications import notify
 from benefit.extensions import db
-from benefit.models import Reply, Topic, User, Vote
-from benefit.moderation import audit
+from benefit.models import Topic, User, Vote
 from benefit.permissions import AnyUser
-from benefit.refusals import NotAllowed, NotFound, ServiceError
+from benefit.refusals import NotAllowed, NotFound
 from benefit.search.changes import log_topic_changes
 
 # The reporter hears once when this many members have seen their mistake.
@@ -60,25 +59,6 @@ def has_voted(user: AnyUser, topic: Topic) -> bool:
         sa.select(Vote.id).where(Vote.topic_id == topic.id, Vote.user_id == user.id).limit(1)
     )
     return found is not None
-
-
-def _vote_count_expr(topic_id: int) -> sa.ScalarSelect[int]:
-    return sa.select(sa.func.count(Vote.id)).where(Vote.topic_id == topic_id).scalar_subquery()
-
-
-def _lock_topic(topic_id: int) -> Topic | None:
-    """Reload the topic under a row lock (PostgreSQL; SQLite serialises writers anyway).
-
-    Every writer of a topic's votes takes this lock first, so the recount sees every
-    committed vote and a merge never races a vote on the topic it is emptying. FOR NO KEY
-    UPDATE (key_share) does not block inserts elsewhere that only reference the topic.
-    """
-    return db.session.scalar(
-        sa.select(Topic)
-        .where(Topic.id == topic_id)
-        .with_for_update(of=Topic, key_share=True)
-        .execution_options(populate_existing=True)
-    )
 
 
 def _check_can_vote(user: User, topic: Topic | None) -> Topic:
@@ -182,123 +162,3 @@ def toggle_vote(user: User, topic_id: int) -> VoteResult:
     slug = topic.slug
     db.session.commit()
     return VoteResult(voted=not removed, count=count, changed=True, slug=slug)
-
-
-def _check_moderator(user: User) -> None:
-    if not permissions.is_moderator(user):
-        raise NotAllowed("Only moderators can do that.")
-
-
-def mark_outdated(moderator: User, topic: Topic, outdated: bool, reason: str = "") -> Topic:
-    """Outdated mistakes stay visible but rank last (the platform changed since)."""
-    _check_moderator(moderator)
-    if topic.kind != "mistake" or topic.merged_into_id is not None:
-        raise NotFound("That mistake does not exist.")
-    if topic.is_outdated != outdated:
-        topic.is_outdated = outdated
-        audit.record(
-            moderator,
-            "mistake.outdated" if outdated else "mistake.current",
-            target_kind="topic",
-            target_id=topic.id,
-            reason=reason,
-        )
-    db.session.commit()
-    return topic
-
-
-@dataclass(frozen=True)
-class MergeResult:
-    target: Topic
-    votes_moved: int
-    votes_dropped: int
-    replies_moved: int
-
-
-def merge_mistakes(moderator: User, source: Topic, target: Topic, reason: str = "") -> MergeResult:
-    """Fold the duplicate `source` into `target`: votes, replies, practices, tags move over.
-
-    The source keeps its row (with merged_into_id) so its address redirects to the target.
-    """
-    _check_moderator(moderator)
-    if source.id == target.id:
-        raise ServiceError("A mistake cannot be merged into itself.", field="target")
-    # Lock both rows in id order: no deadlock with another merge, and no vote slips in between.
-    first, second = sorted((source.id, target.id))
-    locked = {first: _lock_topic(first), second: _lock_topic(second)}
-    src, dst = locked[source.id], locked[target.id]
-    if src is None or src.kind != "mistake" or src.merged_into_id is not None:
-        raise NotFound("The duplicate does not exist or was already merged.")
-    if dst is None or dst.kind != "mistake":
-        raise ServiceError("Merge into another mistake (give its number or link).", field="target")
-    if dst.merged_into_id is not None:
-        raise ServiceError(
-            f"That mistake was itself merged into #{dst.merged_into_id}: merge into that one.",
-            field="target",
-        )
-    if dst.state != "published":
-        raise ServiceError("Merge into a published mistake.", field="target")
-
-    # Votes: a member who voted on both keeps one; the target's reporter cannot vote on their
-    # own report. Vote rows are not searchable content, so set-based statements are fine here.
-    already = sa.select(Vote.user_id).where(Vote.topic_id == dst.id)
-    dropped = cast(
-        sa.CursorResult[tuple[()]],
-        db.session.execute(
-            sa.delete(Vote).where(
-                Vote.topic_id == src.id,
-                sa.or_(Vote.user_id.in_(already), Vote.user_id == dst.author_id),
-            )
-        ),
-    ).rowcount
-    moved = cast(
-        sa.CursorResult[tuple[()]],
-        db.session.execute(sa.update(Vote).where(Vote.topic_id == src.id).values(topic_id=dst.id)),
-    ).rowcount
-
-    # Replies move one by one through the ORM so the search change log's flush hook sees each.
-    replies = list(db.session.scalars(sa.select(Reply).where(Reply.topic_id == src.id)))
-    for reply in replies:
-        reply.topic_id = dst.id
-
-    for practice in src.avoided_by:
-        if practice not in dst.avoided_by:
-            dst.avoided_by.append(practice)
-    for tag in src.tags:
-        if tag not in dst.tags:
-            dst.tags.append(tag)
-    links = dst.evidence_link_list + [x for x in src.evidence_link_list if x not in dst.evidence_link_list]
-    dst.evidence_links = "\n".join(links)
-    # No library types means "all of them": the union of "all" and anything is "all".
-    if dst.library_type_list and src.library_type_list:
-        types = dst.library_type_list + [t for t in src.library_type_list if t not in dst.library_type_list]
-        dst.library_types = ",".join(types)
-    else:
-        dst.library_types = ""
-
-    src.avoided_by = []
-    src.merged_into_id = dst.id
-    src.vote_count = 0
-    src.reply_count = 0
-    db.session.flush()
-    dst.vote_count = _vote_count_expr(dst.id)
-    dst.reply_count = (
-        sa.select(sa.func.count(Reply.id))
-        .where(Reply.topic_id == dst.id, Reply.state == "published")
-        .scalar_subquery()
-    )
-    if replies:
-        dst.last_activity_at = max(dst.last_activity_at, *(r.created_at for r in replies))
-    audit.record(
-        moderator,
-        "mistake.merge",
-        target_kind="topic",
-        target_id=src.id,
-        reason=reason,
-        into=dst.id,
-        votes_moved=moved,
-        votes_dropped=dropped,
-        replies_moved=len(replies),
-    )
-    db.session.commit()
-    return MergeResult(target=dst, votes_moved=moved, votes_dropped=dropped, replies_moved=len(replies))

@@ -163,3 +163,44 @@ def test_versions_run_from_the_original_to_the_current_text(make_topic, make_use
     assert db.session.scalar(sa.select(sa.func.count(Revision.id))) == 2
     # Only the moderator's edit of someone else's post is a moderation action.
     assert [a.action for a in db.session.scalars(sa.select(AuditLog))] == ["edit"]
+
+
+def test_every_verb_refuses_a_suspended_moderator_or_admin(make_user, make_topic, taxonomy):
+    """The actions check too, not only the pages: a suspended moderator keeps no power."""
+    away = {"suspended_until": utcnow() + timedelta(days=3), "suspension_reason": "A break"}
+    moderator, admin = make_user(role="moderator", **away), make_user(role="admin", **away)
+    member, topic = make_user(), make_topic()
+    pending = make_topic(state="pending")
+    week = utcnow() + timedelta(days=7)
+    attempts = [
+        lambda who: moderation.approve_post(who, pending),
+        lambda who: moderation.reject_post(who, pending, "No"),
+        lambda who: moderation.hide_post(who, topic, "Spam"),
+        lambda who: moderation.switch_topic(who, topic, "pin"),
+        lambda who: moderation.move_topic(who, topic, "discussion", None),
+        lambda who: moderation.create_tag(who, "trend", "", "Library cats"),
+        lambda who: moderation.merge_tags(who, taxonomy["tiktok"], taxonomy["instagram"]),
+        lambda who: moderation.suspend_member(who, member, week, "Spam"),
+        lambda who: moderation.set_role(who, member, "moderator"),
+        lambda who: moderation.mark_outdated(who, make_topic(kind="mistake"), True),
+    ]
+    for who in (moderator, admin):
+        for attempt in attempts:
+            with pytest.raises(NotAllowed):
+                attempt(who)
+    assert audit_count() == 0
+    assert (topic.state, topic.is_pinned, topic.kind) == ("published", False, "practice")
+    assert pending.state == "pending"
+    assert not member.is_suspended() and member.role == "member"
+
+
+def test_permissions_give_a_suspended_moderator_no_moderators_visibility(make_user, make_topic):
+    from benefit import permissions
+
+    moderator = make_user(role="moderator", suspended_until=utcnow() + timedelta(days=1))
+    hidden = make_topic(state="hidden")
+    assert not permissions.can_moderate(moderator) and not permissions.is_moderator(moderator)
+    assert not permissions.can_view_topic(moderator, hidden)
+    assert "suspended" in (permissions.moderation_refusal(moderator) or "")
+    moderator.suspended_until = None
+    assert permissions.can_moderate(moderator) and permissions.can_view_topic(moderator, hidden)

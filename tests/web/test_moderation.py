@@ -24,6 +24,7 @@ from benefit.models import (
     utcnow,
 )
 from tests.factories import PASSWORD
+from tests.web.test_security import REDIRECT_VECTORS
 
 
 @pytest.fixture
@@ -214,7 +215,7 @@ def test_one_flag_per_member_per_post_and_only_participants_flag(client_for, mak
     member = client_for(make_user())
     member.post(f"/t/{topic.id}/flag", data={"reason": "other", "note": "Looks copied from a blog."})
     response = member.post(f"/t/{topic.id}/flag", data={"reason": "spam"})
-    assert "already flagged" in response.text
+    assert "You flagged this on" in response.text
     assert db.session.scalar(sa.select(sa.func.count(Flag.id))) == 1
     assert client_for(topic.author).post(f"/t/{topic.id}/flag", data={"reason": "spam"}).status_code == 200
     unconfirmed = client_for(make_user(confirmed=False))
@@ -413,19 +414,28 @@ def test_suspend_a_member_for_a_week(client_for, make_user, moderator, make_topi
     assert audit_actions(target_kind="user", target_id=member.id) == ["suspend", "unsuspend"]
 
 
-def test_moderators_cannot_suspend_moderators_or_themselves(client_for, make_user, moderator):
-    other = make_user(role="moderator")
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("moderator", "Only an admin can suspend a moderator, and nobody can suspend an admin here."),
+        ("admin", "Only an admin can suspend a moderator, and nobody can suspend an admin here."),
+        ("self", "You cannot do that to your own account."),
+    ],
+)
+def test_moderators_cannot_suspend_moderators_admins_or_themselves(
+    client_for, make_user, moderator, target, message
+):
+    victim = moderator if target == "self" else make_user(role=target)
     mod = client_for(moderator)
     until = (utcnow() + timedelta(days=7)).date().isoformat()
-    for target in (other, moderator):
-        response = mod.post(
-            f"/moderation/members/{target.id}/suspend",
-            data={"until": until, "reason": "x"},
-            follow_redirects=True,
-        )
-        assert response.status_code == 200
-        db.session.refresh(target)
-        assert not target.is_suspended()
+    response = mod.post(f"/moderation/members/{victim.id}/suspend", data={"until": until, "reason": "x"})
+    assert response.status_code == 302
+    assert response.location == f"/moderation/members/{victim.id}"
+    page = BeautifulSoup(mod.get(response.location).text, "html.parser")
+    assert [f.get_text(strip=True) for f in page.select(".flashes .notice-error")] == [message]
+    db.session.refresh(victim)
+    assert not victim.is_suspended()
+    assert audit_actions(action="suspend") == []
 
 
 def test_only_admins_grant_and_remove_the_moderator_role(client_for, make_user, moderator):
@@ -495,3 +505,94 @@ def test_hiding_restoring_and_merging_tags_reach_search_at_once(client_for, make
     facebook = db.session.scalar(sa.select(Tag).where(Tag.slug == "facebook"))
     mod.post(f"/moderation/tags/{instagram.id}/merge", data={"merge-target": str(facebook.id)})
     assert search_titles(reader, "zeppelin platform:facebook") == ["Zeppelin story time"]
+
+
+@pytest.mark.parametrize("target", REDIRECT_VECTORS)
+def test_back_to_where_you_were_never_leaves_the_site(client_for, moderator, make_topic, target):
+    topic = make_topic()
+    response = client_for(moderator).post(f"/moderation/topic/{topic.id}/pin", data={"next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/t/{topic.id}/{topic.slug}"
+    db.session.refresh(topic)
+    assert topic.is_pinned
+
+
+def test_back_to_where_you_were_keeps_a_path_on_this_site(client_for, moderator, make_topic):
+    topic = make_topic()
+    response = client_for(moderator).post(
+        f"/moderation/topic/{topic.id}/lock", data={"next": "/moderation/queue?x=1"}
+    )
+    assert response.headers["Location"] == "/moderation/queue?x=1"
+
+
+@pytest.mark.parametrize("kind", ["topic", "reply"])
+def test_flagging_again_says_when_you_flagged(client_for, make_user, make_topic, kind):
+    topic = make_topic(replies=1)
+    post_id = topic.id if kind == "topic" else db.session.scalar(sa.select(Reply.id))
+    url = f"/{kind[0]}/{post_id}/flag"
+    member = client_for(make_user())
+    assert "Send the flag" in member.get(url).text
+    assert member.post(url, data={"reason": "spam"}).status_code == 302
+    when = db.session.scalar(sa.select(Flag.created_at))
+    notice = f"You flagged this on {when:%d %B %Y}; moderators will look at it."
+    for response in (member.get(url), member.post(url, data={"reason": "abusive"})):
+        assert response.status_code == 200
+        assert notice in response.text and "Send the flag" not in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Flag.id))) == 1
+    # Someone else still gets the form.
+    assert "Send the flag" in client_for(make_user()).get(url).text
+
+
+def test_flagging_a_reviewed_post_again_says_it_was_reviewed(client_for, make_user, make_topic, moderator):
+    topic = make_topic()
+    member = client_for(make_user())
+    member.post(f"/t/{topic.id}/flag", data={"reason": "spam"})
+    client_for(moderator).post(f"/moderation/flags/topic/{topic.id}/resolve", data={"decision": "disagree"})
+    page = member.get(f"/t/{topic.id}/flag").text
+    assert "You flagged this on" in page and "a moderator reviewed it on" in page
+    assert "Send the flag" not in page
+
+
+BAD_NUMBERS = ["%C2%B2", "99999999999999999999999", "-1", "0", "abc&page=2", "1.5"]
+
+
+@pytest.mark.parametrize("value", BAD_NUMBERS)
+@pytest.mark.parametrize("path", ["/moderation/audit", "/moderation/members", "/moderation/flags/history"])
+def test_moderation_lists_answer_bad_page_numbers_with_404(client_for, moderator, path, value):
+    assert client_for(moderator).get(f"{path}?page={value}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/moderation/audit?target_id=99999999999999999999",
+        "/moderation/audit?target_id=2147483648",
+        "/moderation/audit?target_id=-3",
+        "/moderation/flags/history?target_kind=topic&target_id=99999999999999999999",
+        "/moderation/flags/history?target_kind=reply&target_id=%C2%B2",
+    ],
+)
+def test_moderation_filters_answer_bad_ids_with_404(client_for, moderator, query):
+    assert client_for(moderator).get(query).status_code == 404
+
+
+def test_an_anonymous_mistake_moved_to_the_discussions_stays_anonymous(
+    client_for, make_user, moderator, make_topic
+):
+    reporter = make_user(display_name="Quiet Reporter")
+    topic = make_topic(kind="mistake", title="We tagged the wrong author", author=reporter, is_anonymous=True)
+    mod = client_for(moderator)
+    assert mod.post(f"/moderation/topic/{topic.id}/move", data={"kind": "discussion"}).status_code == 302
+    db.session.refresh(topic)
+    assert topic.kind == "discussion" and topic.is_anonymous
+    page = client_for(make_user()).get(f"/t/{topic.id}/{topic.slug}").text
+    assert "We tagged the wrong author" in page and "Quiet Reporter" not in page
+    assert "Quiet Reporter" not in client_for(make_user()).get("/discussions").text
+
+
+def test_a_merge_into_a_number_out_of_range_is_refused_on_the_form(client_for, moderator, make_topic):
+    source = make_topic(kind="mistake")
+    response = client_for(moderator).post(f"/t/{source.id}/merge", data={"target": "99999999999999999999"})
+    assert response.status_code == 200 and "There is no mistake with that number" in response.text
+    db.session.refresh(source)
+    assert source.merged_into_id is None

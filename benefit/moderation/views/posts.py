@@ -1,0 +1,86 @@
+"""Moderators act on posts: approve or reject what waits for review, hide, restore, switch, move."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from benefit.moderation import actions as moderation
+from benefit.moderation import bp, queries
+from benefit.moderation.forms import MoveForm, ReasonForm
+from benefit.moderation.views.common import attempt, post_or_404, post_url, topic_or_404
+from benefit.web import back_to
+
+POST_RULE = "/moderation/<any(topic, reply):kind>/<int:post_id>"
+SWITCH_RULE = "/moderation/topic/<int:topic_id>/<any(pin, unpin, feature, unfeature, lock, unlock):action>"
+REASON_TOO_LONG = "The reason is too long."
+
+
+@bp.route("/moderation/queue")
+def queue() -> str:
+    return render_template("moderation/queue.html", queue=queries.review_queue())
+
+
+@bp.route(f"{POST_RULE}/approve", methods=["POST"])
+def approve(kind: str, post_id: int) -> Response:
+    post = post_or_404(kind, post_id)
+    if attempt(lambda: moderation.approve_post(current_user, post)):
+        flash(f"Approved: the {kind} is published.", "success")
+    return back_to(url_for("moderation.queue"))
+
+
+@bp.route(f"{POST_RULE}/reject", methods=["POST"])
+def reject(kind: str, post_id: int) -> Response:
+    post = post_or_404(kind, post_id)
+    form = ReasonForm()
+    if not form.validate():
+        flash(REASON_TOO_LONG, "error")
+    elif attempt(lambda: moderation.reject_post(current_user, post, form.reason.data or "")):
+        flash(f"Rejected: the author sees your reason on the {kind}.", "success")
+    return back_to(url_for("moderation.queue"))
+
+
+@bp.route(f"{POST_RULE}/hide", methods=["POST"])
+def hide(kind: str, post_id: int) -> Response:
+    post = post_or_404(kind, post_id)
+    form = ReasonForm()
+    if not form.validate():
+        flash(REASON_TOO_LONG, "error")
+        return redirect(post_url(post))
+    if attempt(lambda: moderation.hide_post(current_user, post, form.reason.data or "")):
+        flash(f"The {kind} is hidden. Nothing is deleted: you can restore it.", "success")
+    return back_to(post_url(post))
+
+
+@bp.route(f"{POST_RULE}/restore", methods=["POST"])
+def restore(kind: str, post_id: int) -> Response:
+    post = post_or_404(kind, post_id)
+    form = ReasonForm()
+    form.validate()
+    if attempt(lambda: moderation.restore_post(current_user, post, form.reason.data or "")):
+        flash(f"The {kind} is visible again.", "success")
+    return back_to(post_url(post))
+
+
+@bp.route(SWITCH_RULE, methods=["POST"])
+def switch(topic_id: int, action: str) -> Response:
+    topic = topic_or_404(topic_id)
+    if attempt(lambda: moderation.switch_topic(current_user, topic, action)):
+        flash(f"Done: the topic is {moderation.SWITCH_WORDS[action]}.", "success")
+    return back_to(post_url(topic))
+
+
+@bp.route("/moderation/topic/<int:topic_id>/move", methods=["GET", "POST"])
+def move(topic_id: int) -> str | Response:
+    topic = topic_or_404(topic_id)
+    form = MoveForm()
+    if request.method == "GET":
+        form.kind.data = topic.kind
+        form.category.data = topic.category or ""
+    if form.validate_on_submit():
+        kind, category, reason = form.kind.data or "", form.category.data or None, form.reason.data or ""
+        if attempt(lambda: moderation.move_topic(current_user, topic, kind, category, reason), form):
+            flash(f"Moved to {topic.kind_label.lower()}s.", "success")
+            return redirect(post_url(topic))
+    return render_template("moderation/move.html", form=form, topic=topic)

@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -27,8 +23,8 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.conftest import IN_CI
+from tests.servers import start_gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("BENEFIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LOGIN_LIMIT = 10  # "10/minute" in benefit.security.RATE_LIMITS
 ATTEMPTS = 16
@@ -52,12 +48,6 @@ def redis_client():
     client.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _migrate(database_url: str, tmp_path: Path) -> None:
     from flask_migrate import upgrade
 
@@ -75,7 +65,6 @@ def gunicorn(tmp_path, redis_client):
     prefix = f"benefit-test-{uuid.uuid4().hex[:12]}"
     database_url = f"sqlite:///{tmp_path / 'gunicorn.db'}"
     _migrate(database_url, tmp_path)
-    port = _free_port()
     access_log = tmp_path / "access.log"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("BENEFIT_")},
@@ -86,48 +75,16 @@ def gunicorn(tmp_path, redis_client):
         "BENEFIT_RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": "false",
         "BENEFIT_MAIL_DIR": str(tmp_path / "mail"),
         "BENEFIT_SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
-        "BENEFIT_BIND": f"127.0.0.1:{port}",
-        "BENEFIT_WORKERS": "2",
         "BENEFIT_ACCESS_LOG": str(access_log),
     }
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-            # The worker's pid on each line shows which worker answered.
-            "--access-logformat", "%(p)s %(m)s %(U)s %(s)s",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    # The worker's pid on each line shows which worker answered.
+    server = start_gunicorn(
+        env, tmp_path / "gunicorn.log", args=["--access-logformat", "%(p)s %(m)s %(U)s %(s)s"], workers=2
+    )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"gunicorn did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
-            time.sleep(0.2)
-        yield base, access_log, redis_client, prefix
+        yield server.base_url, access_log, redis_client, prefix
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-        if proc.stderr:
-            proc.stderr.close()
+        server.stop()
         for key in redis_client.scan_iter(match=f"*{prefix}*", count=500):
             redis_client.delete(key)
 

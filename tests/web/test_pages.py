@@ -7,6 +7,7 @@ import struct
 import pytest
 
 import benefit.search
+from tests.applog import read_app_log
 
 ICO_MAGIC = b"\x00\x00\x01\x00"
 
@@ -72,6 +73,7 @@ def test_a_failing_search_check_is_reported_not_a_failed_health_check(client, mo
         raise OSError("index folder is gone")
 
     monkeypatch.setattr(benefit.search, "search_health", search_health, raising=False)
+    read_app_log(caplog, monkeypatch)
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json["status"] == "ok"

@@ -6,6 +6,7 @@ import pytest
 
 from benefit.extensions import limiter
 from benefit.security import RATE_LIMITS, describe_wait
+from tests.applog import read_app_log
 from tests.factories import PASSWORD
 from tests.servers import free_port
 
@@ -123,11 +124,11 @@ def test_unreachable_storage_falls_back_to_memory(app, make_app):
     assert codes[10] == 429
 
 
-def test_falling_back_to_memory_is_logged_once_and_shown_in_healthz(app, make_app, caplog):
+def test_falling_back_to_memory_is_logged_once_and_shown_in_healthz(app, make_app, caplog, monkeypatch):
     """Issue 15: with Redis unreachable each worker counted on its own, and nobody was told."""
     closed = free_port()  # nothing listens there: every connection is refused
     client = make_app(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{closed}/0").test_client()
-    caplog.set_level("WARNING", logger="benefit")
+    read_app_log(caplog, monkeypatch)
     try:
         codes = [_wrong_login(client).status_code for _ in range(11)]
         health = client.get("/healthz")

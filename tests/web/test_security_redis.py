@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.applog import read_app_log
 from tests.conftest import IN_CI
 from tests.servers import free_port, start_gunicorn
 
@@ -182,7 +183,7 @@ def test_healthz_says_redis_when_the_counts_are_shared(redis_client, make_app):
             redis_client.delete(key)
 
 
-def test_fallback_and_recovery_are_each_logged_once(redis_client, make_app, caplog):
+def test_fallback_and_recovery_are_each_logged_once(redis_client, make_app, caplog, monkeypatch):
     """Redis goes away and comes back: one warning for each, and /healthz follows."""
     from benefit.extensions import limiter
 
@@ -192,7 +193,7 @@ def test_fallback_and_recovery_are_each_logged_once(redis_client, make_app, capl
     uri = f"redis://127.0.0.1:{port}/15"
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=uri, RATELIMIT_KEY_PREFIX=prefix)
     client = app.test_client()
-    caplog.set_level("WARNING", logger="benefit")
+    read_app_log(caplog, monkeypatch)
     forwarder = None
     try:
         for _ in range(3):

@@ -15,7 +15,19 @@ max_requests = 5000
 max_requests_jitter = 500
 accesslog = os.environ.get("BENEFIT_ACCESS_LOG") or None
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("BENEFIT_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The proxies are trusted in one place: the app's ProxyFix, as many hops as BENEFIT_TRUSTED_PROXIES says
+# (benefit/security.py). gunicorn itself believes no peer's X-Forwarded-Proto/-Protocol/-Ssl: with its
+# defaults (forwarded_allow_ips "127.0.0.1,::1", and every peer on a UNIX socket) anybody on loopback
+# could make a plain-HTTP request look secure and get Strict-Transport-Security for it.
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
+# gunicorn 25.1+ opens a control socket for `gunicornc` at one fixed path ($XDG_RUNTIME_DIR/gunicorn.ctl or
+# ~/.gunicorn/gunicorn.ctl): a second gunicorn on the machine (tests, another site) would take it over.
+# Off unless a path of this instance's own is given. Older gunicorns ignore both names.
+_control_socket = os.environ.get("BENEFIT_GUNICORN_CONTROL_SOCKET", "")
+if _control_socket:
+    control_socket = _control_socket
+control_socket_disable = not _control_socket
 
 
 def post_worker_init(worker):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, request
 from flask_limiter import RateLimitExceeded
@@ -137,6 +140,89 @@ def describe_wait(seconds: int) -> str:
     return f"{math.ceil(minutes / 60)} hours"
 
 
+def storage_name(uri: str) -> str:
+    """The kind of storage a RATELIMIT_STORAGE_URI names: "redis" for redis://, rediss://, redis+cluster://…"""
+    kind = urlsplit(uri).scheme.lower().removeprefix("async+").split("+", 1)[0]
+    return "redis" if kind == "rediss" else kind
+
+
+def _counting_in_fallback() -> bool:
+    """Whether Flask-Limiter counts in its in-memory fallback because its storage failed.
+
+    Only public attributes: `limiter.limiter` is the strategy in use (the fallback's while the storage
+    is taken for dead), `limiter.storage` the configured storage.
+    """
+    from benefit.extensions import limiter
+
+    return bool(limiter.initialized) and limiter.limiter.storage is not limiter.storage
+
+
+class StorageWatch:
+    """Says in the log, once per worker, when the rate limits start counting in this worker's memory
+    because their storage (Redis) is unreachable, and when they count there again.
+
+    Flask-Limiter's own notices go to a logger with no handler, and its "recovered" is at INFO: without
+    this a worker silently gives every client its own allowance per worker.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.fallback = False
+        self._lock = threading.Lock()
+
+    def note(self) -> bool:
+        """Compare with the limiter's state after a request; log a change. Returns "in fallback"."""
+        now = _counting_in_fallback()
+        if now == self.fallback:
+            return now
+        with self._lock:
+            if now == self.fallback:
+                return now
+            self.fallback = now
+        where = _describe_storage(str(self.app.config.get("RATELIMIT_STORAGE_URI", "")))
+        if now:
+            self.app.logger.warning(
+                "rate limits: %s is unreachable; worker %d counts in its own memory until it is back,"
+                " so each worker allows the full limit meanwhile",
+                where,
+                os.getpid(),
+            )
+        else:
+            self.app.logger.warning(
+                "rate limits: %s is reachable again; worker %d counts there again", where, os.getpid()
+            )
+        return now
+
+
+def _describe_storage(uri: str) -> str:
+    """The storage's address without its password, for the log."""
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+
+def rate_limit_storage(app: Flask) -> str:
+    """Where this worker counts rate limits now, for /healthz: "redis", "memory" (one process's),
+    "memory-fallback (redis unreachable)", "redis unreachable" (no fallback: limited requests fail),
+    or "off"."""
+    from benefit.extensions import limiter
+
+    if not app.config.get("RATELIMIT_ENABLED", True):
+        return "off"
+    name = storage_name(str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://"))
+    if name == "memory":
+        return "memory"
+    fallback = app.extensions["benefit.rate_limit_watch"].note()
+    reachable = limiter.initialized and limiter.storage.check()
+    if fallback:
+        # Flask-Limiter tries the storage again on a later request, waiting longer each time (≤ 32 s).
+        return f"memory-fallback ({name} {'reachable again' if reachable else 'unreachable'})"
+    if reachable:
+        return name
+    if app.config.get("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"):
+        return f"memory-fallback ({name} unreachable)"
+    return f"{name} unreachable"
+
+
 def register_security(app: Flask) -> None:
     """Call after the blueprints are registered: the rate limits wrap their view functions."""
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))
@@ -185,3 +271,10 @@ def register_security(app: Flask) -> None:
         return render_error(429, message, str(error.description)), 429, headers
 
     app.extensions["benefit.rate_limited_endpoints"] = apply_rate_limits(app)
+    watch = app.extensions["benefit.rate_limit_watch"] = StorageWatch(app)
+
+    @app.teardown_request
+    def watch_rate_limit_storage(error: BaseException | None) -> None:
+        # After Flask-Limiter's own after_request, which may have found the storage dead too.
+        if app.config.get("RATELIMIT_ENABLED", True):
+            watch.note()

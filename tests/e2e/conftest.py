@@ -30,6 +30,7 @@ from aiosmtpd.controller import Controller
 
 from tests.conftest import IN_CI, PG_ADMIN_URL, _pg_admin
 from tests.mailserver import Recorder, free_port
+from tests.servers import start_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -46,7 +47,6 @@ VENV_BIN = Path(sys.executable).parent
 DEMO_PASSWORD = "benefit-demo-2026"  # benefit.demo.seed.DEMO_PASSWORD, the demo members' password
 MODERATOR = "ewa_malinowska"  # a demo member with the moderator role
 MEMBER = "kasia_nowak"  # a demo member without it
-SERVER_START_TIMEOUT = 30.0
 INDEX_TIMEOUT = 60.0
 
 
@@ -300,21 +300,6 @@ class Site:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-def _wait_until_up(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:  # noqa: S310 - loopback
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within {SERVER_START_TIMEOUT}s:\n{log.read_text()}")
-
-
 def _wait_until_indexed(worker: subprocess.Popen[bytes], url: str, log: Path) -> None:
     """Journeys start once the worker has indexed the demo content (a word every demo has)."""
     deadline = time.monotonic() + INDEX_TIMEOUT
@@ -381,21 +366,23 @@ def site(server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         processes.append(proc)
         return proc
 
+    # gunicorn's workers boot while the database is migrated: /healthz needs no tables.
+    server = start_gunicorn(env, log, workers=int(env["BENEFIT_WORKERS"]), port=port, wait=False)
     try:
-        # gunicorn's workers boot while the database is migrated: /healthz needs no tables.
-        gunicorn = start(str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app")
         _migrate_and_seed(app)
         searching = "search.search" in app.view_functions
         if searching:
             # The single index writer, as in production: it applies the change log the seed wrote.
             worker = start(str(VENV_BIN / "flask"), "search", "worker", "--poll", "0.2")
-        _wait_until_up(gunicorn, base_url, log)
+        server.wait_until_ready()
         if searching:
             _wait_until_indexed(worker, base_url, log)
         yield Site(base_url=base_url, app=app, env=env, log=log)
     finally:
         for proc in reversed(processes):
             _stop(proc)
+        # SIGINT: gunicorn's quick shutdown (nothing is in flight once the browser is closed).
+        server.stop(signal.SIGINT)
         with app.app_context():
             db.engine.dispose()
 

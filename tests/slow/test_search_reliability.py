@@ -10,7 +10,6 @@ import http.cookiejar
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ from benefit.models import Reply, SearchChange, Topic
 from benefit.search.indexer import reconcile
 from benefit.search.whoosh import WhooshEngine as SearchIndex
 from tests.factories import PASSWORD
+from tests.servers import Gunicorn, start_gunicorn
 
 pytestmark = pytest.mark.slow
 
@@ -42,12 +42,6 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str, interval: flo
             return
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -75,6 +69,7 @@ class Processes:
         self.tmp_path = tmp_path
         self.env = env
         self.running: list[subprocess.Popen[str]] = []
+        self.servers: list[Gunicorn] = []
 
     def start(self, name: str, *args: str, pipe: bool = False) -> subprocess.Popen[str]:
         with open(self.tmp_path / f"{name}.log", "a") as log:  # the child keeps its own copy
@@ -90,6 +85,13 @@ class Processes:
         self.running.append(proc)
         return proc
 
+    def gunicorn(self, workers: int) -> Gunicorn:
+        """gunicorn on a free loopback port, answering /healthz; stopped with the rest."""
+        server = start_gunicorn(self.env, self.tmp_path / "gunicorn.log", workers=workers, wait=False)
+        self.servers.append(server)
+        server.wait_until_ready()
+        return server
+
     def flask(self, *args: str, limit: float = 60) -> str:
         command = [str(BIN / "flask"), *args]
         done = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=limit)
@@ -97,6 +99,8 @@ class Processes:
         return done.stdout
 
     def stop_all(self) -> None:
+        for server in self.servers:
+            server.stop()
         for proc in self.running:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -167,19 +171,9 @@ def test_four_gunicorn_workers_and_the_indexer_lose_nothing(
     app, make_user, taxonomy, processes, env, open_index
 ):
     writers = [make_user().username for _ in range(4)]
-    port = free_port()
-    processes.env.update(BENEFIT_BIND=f"127.0.0.1:{port}", BENEFIT_WORKERS="4")
     processes.start("worker", "flask", "search", "worker")
-    processes.start("gunicorn", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app")
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        try:
-            return '"ok"' in Browser(base).get("/healthz")
-        except OSError:
-            return False
-
-    wait_for(healthy, 30, "gunicorn to answer")
+    server = processes.gunicorn(workers=4)
+    base = server.base_url
 
     per_client = 8
     expected: dict[str, str] = {}  # unique word → title that must be found by it

@@ -6,7 +6,9 @@ import pytest
 
 from benefit.extensions import limiter
 from benefit.security import RATE_LIMITS, describe_wait
+from tests.applog import read_app_log
 from tests.factories import PASSWORD
+from tests.servers import free_port
 
 
 @pytest.fixture
@@ -126,6 +128,40 @@ def test_unreachable_storage_falls_back_to_memory(app, make_app):
         limiter._storage_dead = False
     assert set(codes[:10]) == {200}
     assert codes[10] == 429
+
+
+def test_falling_back_to_memory_is_logged_once_and_shown_in_healthz(app, make_app, caplog, monkeypatch):
+    """Issue 15: with Redis unreachable each worker counted on its own, and nobody was told."""
+    closed = free_port()  # nothing listens there: every connection is refused
+    client = make_app(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{closed}/0").test_client()
+    read_app_log(caplog, monkeypatch)
+    try:
+        codes = [_wrong_login(client).status_code for _ in range(11)]
+        health = client.get("/healthz")
+    finally:
+        limiter._storage_dead = False  # see test_unreachable_storage_falls_back_to_memory
+    assert codes == [200] * 10 + [429]
+    notices = [r for r in caplog.records if r.name == "benefit" and "rate limits:" in r.getMessage()]
+    assert len(notices) == 1, [r.getMessage() for r in notices]
+    assert notices[0].levelname == "WARNING"
+    assert f"redis://127.0.0.1:{closed}/0 is unreachable" in notices[0].getMessage()
+    assert "own memory" in notices[0].getMessage()
+    assert health.status_code == 200  # Redis down does not make the site unhealthy ...
+    assert health.json["rate_limits"] == "memory-fallback (redis unreachable)"  # ... but it says so
+
+
+def test_healthz_says_when_limited_requests_would_fail_without_a_fallback(app, make_app):
+    closed = free_port()
+    client = make_app(
+        RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{closed}/0", RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=False
+    ).test_client()
+    assert client.get("/healthz").json["rate_limits"] == "redis unreachable"
+
+
+def test_the_log_never_shows_the_storage_password():
+    from benefit.security import _describe_storage
+
+    assert _describe_storage("redis://:s3cret@10.0.0.5:6380/2") == "redis://10.0.0.5:6380/2"
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,7 @@ DEFAULTS: dict[str, Any] = {
     "VOTE_RATE_LIMIT": "30 per minute;500 per day",
     # Redis down: count in each worker's memory until it is back, rather than fail every request.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-    # Overrides entries of benefit.security.RATE_LIMITS, e.g. {"accounts.login": "5/minute"}; "" turns one off.
+    # Overrides entries of benefit.security.RATE_LIMITS, e.g. {"accounts.login": "5/minute"}; "" = none.
     "RATE_LIMITS": {},
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
     "TRUSTED_PROXIES": 0,

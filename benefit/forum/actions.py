@@ -11,6 +11,7 @@ from slugify import slugify
 from benefit import permissions
 from benefit.community import actions as social
 from benefit.extensions import db
+from benefit.forum.atomic import rollback_on_refusal
 from benefit.forum.tags import resolve_tags
 from benefit.markup import render_markdown
 from benefit.models import (
@@ -125,6 +126,7 @@ def _practices(ids: list[int]) -> list[Topic]:
     return found
 
 
+@rollback_on_refusal
 def start_topic(author: User, draft: TopicDraft) -> Topic:
     check_can_post(author)
     topic = Topic(author=author)
@@ -153,6 +155,7 @@ def _record_revision(topic: Topic, reply: Reply | None, editor: User) -> None:
     )
 
 
+@rollback_on_refusal
 def edit_topic(editor: User, topic: Topic, draft: TopicDraft) -> Topic:
     if not permissions.can_edit_topic(editor, topic):
         raise NotAllowed("You can only edit your own posts.")
@@ -171,6 +174,7 @@ def edit_topic(editor: User, topic: Topic, draft: TopicDraft) -> Topic:
     return topic
 
 
+@rollback_on_refusal
 def reply_to_topic(author: User, topic: Topic, body: str) -> Reply:
     check_can_post(author)
     if not permissions.can_view_topic(author, topic):
@@ -195,6 +199,7 @@ def reply_to_topic(author: User, topic: Topic, body: str) -> Reply:
     return reply
 
 
+@rollback_on_refusal
 def edit_reply(editor: User, reply: Reply, body: str) -> Reply:
     if not permissions.can_edit_reply(editor, reply):
         raise NotAllowed("You can only edit your own replies.")

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from benefit import permissions
 from benefit.community.notifications import notify
 from benefit.extensions import db
+from benefit.forum.atomic import rollback_on_refusal
 from benefit.models import Reply, Topic, User, Vote
 from benefit.moderation import audit
 from benefit.permissions import AnyUser
@@ -51,15 +52,6 @@ def vote_refusal(user: AnyUser, topic: Topic) -> str | None:
     if topic.author_id == user.id:
         return "You reported this mistake, so you cannot vote on it."
     return None
-
-
-def has_voted(user: AnyUser, topic: Topic) -> bool:
-    if not isinstance(user, User) or not user.is_authenticated:
-        return False
-    found = db.session.scalar(
-        sa.select(Vote.id).where(Vote.topic_id == topic.id, Vote.user_id == user.id).limit(1)
-    )
-    return found is not None
 
 
 def _vote_count_expr(topic_id: int) -> sa.ScalarSelect[int]:
@@ -140,6 +132,7 @@ def _recount(topic: Topic) -> int:
     return count
 
 
+@rollback_on_refusal
 def toggle_vote(user: User, topic_id: int) -> VoteResult:
     """Add the member's "I've seen this" vote, or take it back if it is there.
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 
 from benefit.extensions import db
 from benefit.models import Reply, Revision, Topic
@@ -204,10 +205,24 @@ def test_csrf_is_required(app_config, make_user):
     assert "form expired" in response.text
 
 
+def tag_rows(page: str, caption: str) -> dict[str, str]:
+    """Tag name → its "Posts" cell, in the table whose caption starts with `caption`."""
+    soup = BeautifulSoup(page, "html.parser")
+    (table,) = [t for t in soup.select("table.tag-table") if t.caption.get_text().startswith(caption)]
+    return {
+        row.th.get_text(" ", strip=True).split(": ", 1)[-1]: row.td.get_text(strip=True)
+        for row in table.select("tbody tr")
+    }
+
+
 def test_tags_page_lists_both_vocabularies_with_counts(client, make_topic):
     make_topic(tags=("instagram", "booktok"))
+    make_topic(tags=("instagram",))
+    make_topic(tags=("instagram", "booktok"), state="hidden")  # not counted: nobody sees it
     page = client.get("/tags").text
-    assert "Platforms" in page and "Trends and themes" in page and "BookTok" in page
+    platforms, trends = tag_rows(page, "Platform"), tag_rows(page, "Trend")
+    assert platforms["Instagram"] == "2" and platforms["TikTok"] == "0"
+    assert trends["BookTok"] == "1" and "BookTok" not in platforms
 
 
 def test_healthz(client):
@@ -237,3 +252,55 @@ def test_a_title_that_is_an_action_word_still_opens_its_topic(client, make_user,
     assert response.status_code == 302
     page = client.get(response.location)
     assert page.status_code == 200 and "<h1" in page.text and "History" in page.text
+
+
+BAD_PAGES = ["²", "99999999999999999999999", "-1", "0", "", "1.5", "%20", "1e3"]
+
+
+@pytest.mark.parametrize("page", BAD_PAGES)
+@pytest.mark.parametrize("path", ["/practices", "/mistakes", "/discussions", "/tags/instagram", "TOPIC"])
+def test_a_page_number_that_is_not_one_is_404(client, make_topic, path, page):
+    topic = make_topic()
+    url = f"/t/{topic.id}/{topic.slug}" if path == "TOPIC" else path
+    response = client.get(f"{url}?page={page}")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/practices", "/mistakes", "/tags/instagram", "TOPIC"])
+def test_a_repeated_page_argument_takes_the_first(client, make_topic, path):
+    topic = make_topic()
+    url = f"/t/{topic.id}/{topic.slug}" if path == "TOPIC" else path
+    assert client.get(f"{url}?page=1&page=x").status_code == 200
+    assert client.get(f"{url}?page=x&page=1").status_code == 404
+    assert client.get(f"{url}?page[]=1&sort[]=votes").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/t/99999999999999999999999",
+        "/t/2147483648/slug",
+        "/t/99999999999999999999999/edit",
+        "/r/99999999999999999999999",
+        "/r/2147483648/edit",
+        "/t/0",
+    ],
+)
+def test_huge_ids_are_404(client, make_user, login, url):
+    login(make_user())
+    assert client.get(url).status_code == 404
+
+
+def test_huge_ids_in_posts_are_404(client, make_user, login):
+    login(make_user())
+    assert client.post("/t/99999999999999999999999/reply", data={"body": "Hello there"}).status_code == 404
+    assert client.post("/t/2147483648/vote").status_code == 404
+
+
+def test_query_arguments_named_like_the_path_do_not_break_the_canonical_redirect(client, make_topic):
+    topic = make_topic(title="Canonical slug here")
+    response = client.get(f"/t/{topic.id}/wrong?slug=x&topic_id=5&page=1")
+    assert response.status_code == 301
+    assert f"/t/{topic.id}/canonical-slug-here?" in response.location and "page=1" in response.location
+    response = client.get("/tags/fb?slug=x&kind=mistake")
+    assert response.status_code == 301 and response.location.endswith("/tags/facebook?kind=mistake")

@@ -41,7 +41,10 @@ class TopicDraft:
     evidence_links: list[str] = field(default_factory=list)
     library_types: list[str] = field(default_factory=list)
     avoided_by: list[int] = field(default_factory=list)
+    # Shown publicly as "a member": chosen when reporting a mistake, kept through every move and edit.
     is_anonymous: bool = False
+    # The reporter's explicit "yes, show my name on this post", needed to give anonymity up.
+    show_my_name: bool = False
 
 
 # Words used as actions under /t/<id>/…: a slug equal to one would never reach the topic.
@@ -72,7 +75,10 @@ def needs_review(user: User) -> bool:
 
 
 def _apply_draft(topic: Topic, draft: TopicDraft) -> list[User]:
-    """Fill the topic from the draft; return the members it @mentions (linked in the HTML)."""
+    """Fill the topic from the draft; return the members it @mentions (linked in the HTML).
+
+    Anonymity is not the draft's to change: start_topic and edit_topic decide it.
+    """
     if draft.kind not in KINDS:
         raise ServiceError("Choose practice, discussion or mistake.", field="kind")
     platforms = resolve_tags(draft.platforms, "platform")
@@ -102,13 +108,11 @@ def _apply_draft(topic: Topic, draft: TopicDraft) -> list[User]:
         topic.how_to_avoid_html = render_markdown(draft.how_to_avoid, mentions=names)
         topic.evidence_links = "\n".join(link.strip() for link in draft.evidence_links)
         topic.library_types = ",".join(draft.library_types)
-        topic.is_anonymous = draft.is_anonymous
         topic.avoided_by = _practices(draft.avoided_by)
     else:
         topic.category = None
         topic.how_to_avoid = topic.how_to_avoid_html = topic.evidence_links = ""
         topic.library_types = ""
-        topic.is_anonymous = False
         topic.avoided_by = []
     return mentioned
 
@@ -131,6 +135,8 @@ def start_topic(author: User, draft: TopicDraft) -> Topic:
     check_can_post(author)
     topic = Topic(author=author)
     mentioned = _apply_draft(topic, draft)
+    # Reporting a mistake is when a member may need not to be named (see the form's help).
+    topic.is_anonymous = draft.is_anonymous and draft.kind == "mistake"
     topic.state = "pending" if needs_review(author) else "published"
     topic.last_activity_at = topic.created_at = utcnow()
     db.session.add(topic)
@@ -155,16 +161,39 @@ def _record_revision(topic: Topic, reply: Reply | None, editor: User) -> None:
     )
 
 
+GIVE_UP_ANONYMITY = (
+    "If you untick this box, your name will show on this post, in lists, feeds and search results. "
+    "To do that, also tick “Yes, show my name on this post”; to stay “a member”, tick this box again."
+)
+
+
+def _anonymity_after_edit(editor: User, topic: Topic, draft: TopicDraft) -> bool:
+    """Anonymity is the reporter's decision: it survives every move and edit, whatever the kind.
+
+    A moderator's edit never changes it; the reporter gives it up only with the explicit
+    `show_my_name`, and may take it up on a mistake as when reporting one.
+    """
+    if editor.id != topic.author_id:
+        return topic.is_anonymous
+    if topic.is_anonymous and not draft.is_anonymous:
+        if not draft.show_my_name:
+            raise ServiceError(GIVE_UP_ANONYMITY, field="is_anonymous")
+        return False
+    return topic.is_anonymous or (draft.is_anonymous and draft.kind == "mistake")
+
+
 @rollback_on_refusal
 def edit_topic(editor: User, topic: Topic, draft: TopicDraft) -> Topic:
     if not permissions.can_edit_topic(editor, topic):
         raise NotAllowed("You can only edit your own posts.")
+    anonymous = _anonymity_after_edit(editor, topic, draft)
     if topic.title == draft.title.strip() and topic.body == draft.body:
         changed_text = False
     else:
         changed_text = True
         _record_revision(topic, None, editor)
     mentioned = _apply_draft(topic, draft)
+    topic.is_anonymous = anonymous
     if changed_text:
         topic.updated_at = utcnow()
     # Members newly mentioned by the edit hear of it; the others were told already.

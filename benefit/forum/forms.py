@@ -85,6 +85,11 @@ class TopicForm(Form):
         description="Web addresses (https://…), one per line.",
     )
     is_anonymous = BooleanField("Show me publicly as “a member” (moderators still see who)")
+    show_my_name = BooleanField(
+        "Yes, show my name on this post",
+        description="Needed to stop being “a member”: untick the box above and tick this one, and your "
+        "name will show on this post, in lists, feeds and search results.",
+    )
 
     def validate_avoided_by(self, field: StringField) -> None:
         try:

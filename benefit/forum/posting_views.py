@@ -42,6 +42,7 @@ def draft_from_form(form: TopicForm) -> posting.TopicDraft:
         library_types=list(form.library_types.data or []),
         avoided_by=parse_topic_refs(form.avoided_by.data or ""),
         is_anonymous=bool(form.is_anonymous.data),
+        show_my_name=bool(form.show_my_name.data),
     )
 
 

@@ -74,6 +74,17 @@ def needs_review(user: User) -> bool:
     return not user.is_moderator and user.approved_post_count < current_app.config["REVIEW_FIRST_POSTS"]
 
 
+def has_letter_or_digit(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _check_text(draft: TopicDraft) -> None:
+    if not has_letter_or_digit(draft.title):
+        raise ServiceError("A title needs at least one letter or digit.", field="title")
+    if not draft.body.strip():
+        raise ServiceError("Write the text of your post.", field="body")
+
+
 def _apply_draft(topic: Topic, draft: TopicDraft) -> list[User]:
     """Fill the topic from the draft; return the members it @mentions (linked in the HTML).
 
@@ -81,6 +92,7 @@ def _apply_draft(topic: Topic, draft: TopicDraft) -> list[User]:
     """
     if draft.kind not in KINDS:
         raise ServiceError("Choose practice, discussion or mistake.", field="kind")
+    _check_text(draft)
     platforms = resolve_tags(draft.platforms, "platform")
     trends = resolve_tags(draft.trends, "trend")
     if draft.kind == "mistake":
@@ -203,9 +215,15 @@ def edit_topic(editor: User, topic: Topic, draft: TopicDraft) -> Topic:
     return topic
 
 
+def _check_reply_text(body: str) -> None:
+    if not body.strip():
+        raise ServiceError("Write something to reply.", field="body")
+
+
 @rollback_on_refusal
 def reply_to_topic(author: User, topic: Topic, body: str) -> Reply:
     check_can_post(author)
+    _check_reply_text(body)
     if not permissions.can_view_topic(author, topic):
         raise NotFound("That topic does not exist.")
     if topic.is_locked and not author.is_moderator:
@@ -232,6 +250,7 @@ def reply_to_topic(author: User, topic: Topic, body: str) -> Reply:
 def edit_reply(editor: User, reply: Reply, body: str) -> Reply:
     if not permissions.can_edit_reply(editor, reply):
         raise NotAllowed("You can only edit your own replies.")
+    _check_reply_text(body)
     if body != reply.body:
         _record_revision(reply.topic, reply, editor)
         mentioned = social.resolve_mentions(body)

@@ -254,6 +254,70 @@ def test_a_title_that_is_an_action_word_still_opens_its_topic(client, make_user,
     assert page.status_code == 200 and "<h1" in page.text and "History" in page.text
 
 
+@pytest.mark.parametrize("title", ["      ", "\t \u00a0   ", "📚📚📚📚📚", "!!! ??? ...", "— · — · —"])
+def test_a_title_without_a_letter_or_digit_is_refused_beside_the_field(
+    client, make_user, login, taxonomy, title
+):
+    login(make_user())
+    response = post_practice(client, title=title)
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.text, "html.parser")
+    error = soup.select_one("#title-error")
+    assert error is not None and ("letter or digit" in error.text or "required" in error.text)
+    # What was typed in the other fields is kept.
+    assert "BookTok" in soup.select_one("textarea[name=body]").text
+    assert db.session.scalar(sa.select(sa.func.count(Topic.id))) == 0
+
+
+def test_an_emoji_only_title_keeps_what_was_typed(client, make_user, login, taxonomy):
+    login(make_user())
+    response = post_practice(client, title="📚📚📚📚📚")
+    soup = BeautifulSoup(response.text, "html.parser")
+    assert "at least one letter or digit" in soup.select_one("#title-error").text
+    assert soup.select_one("input[name=title]")["value"] == "📚📚📚📚📚"
+
+
+def test_title_lengths_count_what_is_kept_after_trimming(client, make_user, login, taxonomy):
+    login(make_user())
+    response = post_practice(client, title="   Ab c   ")
+    assert response.status_code == 200 and "between 5 and 200" in response.text
+    response = post_practice(client, title="  " + "x" * 200 + "  ")
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Topic.title)) == "x" * 200
+
+
+def test_a_title_with_letters_beyond_ascii_gets_a_readable_slug(client, make_user, login, taxonomy):
+    login(make_user())
+    response = post_practice(client, title="  Łódź 2026 📚  ")
+    assert response.status_code == 302
+    topic = db.session.scalar(sa.select(Topic))
+    assert topic.title == "Łódź 2026 📚" and topic.slug == "lodz-2026"
+    assert response.location.endswith(f"/t/{topic.id}/lodz-2026")
+    feed = client.get("/feed.atom").text
+    assert "<title>Good practice: Łódź 2026 📚</title>" in feed
+
+
+@pytest.mark.parametrize("body", ["   ", "\n\n\t  \n", "\u00a0 \u3000"])
+def test_a_reply_of_only_spaces_is_refused(client, make_user, login, make_topic, body):
+    topic = make_topic()
+    login(make_user())
+    response = client.post(f"/t/{topic.id}/reply", data={"body": body})
+    assert response.status_code == 400
+    assert BeautifulSoup(response.text, "html.parser").select_one("#body-error") is not None
+    assert db.session.scalar(sa.select(sa.func.count(Reply.id))) == 0
+
+
+def test_editing_a_reply_to_only_spaces_is_refused(client, make_user, login, make_topic):
+    author = make_user()
+    topic = make_topic(author=author, replies=1)
+    reply = db.session.scalar(sa.select(Reply))
+    login(author)
+    response = client.post(f"/r/{reply.id}/edit", data={"body": "    "})
+    assert response.status_code == 200 and "This field is required" in response.text
+    db.session.refresh(reply)
+    assert reply.body == "Reply 0" and topic.reply_count == 1
+
+
 BAD_PAGES = ["²", "99999999999999999999999", "-1", "0", "", "1.5", "%20", "1e3"]
 
 

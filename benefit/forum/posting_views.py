@@ -1,4 +1,4 @@
-"""Posting: a new topic, a reply, and editing either (rate limited by benefit.security)."""
+"""Posting: a new topic, a reply, and editing either. Rate limits: benefit.security and forum.quota."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from benefit.forum import bp, queries
 from benefit.forum.forms import ReplyForm, TopicForm, parse_topic_refs
 from benefit.forum.jinja import reply_url, topic_url
 from benefit.forum.queries import all_tags
+from benefit.forum.quota import PostingLimitReached, accepted_post
 from benefit.forum.tags import split_tag_input
 from benefit.models import KINDS, Reply, Topic
 from benefit.permissions import login_required
@@ -69,16 +70,27 @@ def _fill_from_topic(form: TopicForm, topic: Topic) -> None:
     form.is_anonymous.data = topic.is_anonymous
 
 
+def _status(exc: ServiceError | None) -> tuple[int, dict[str, str]]:
+    """A form shown again is a 200, or a 429 with Retry-After when the posting limit refused it."""
+    if isinstance(exc, PostingLimitReached):
+        return 429, {"Retry-After": str(exc.retry_after)}
+    return 200, {}
+
+
 def _topic_form(form: TopicForm, topic: Topic | None, exc: ServiceError | None = None) -> Page:
     if exc is not None:
         apply_service_error(form, exc)
-    return render_template("forum/edit_topic.html", form=form, topic=topic, tags=all_tags())
+    html = render_template("forum/edit_topic.html", form=form, topic=topic, tags=all_tags())
+    return (html, *_status(exc))
 
 
-def _topic_again(topic: Topic, form: ReplyForm) -> Page:
+def _topic_again(topic: Topic, form: ReplyForm, exc: ServiceError | None = None) -> Page:
     """The topic page with the reply box as it was sent, and its errors beside it."""
+    if exc is not None:
+        apply_service_error(form, exc)
     page = queries.topic_page(current_user, topic, 1)
-    return render_template("forum/topic.html", form=form, **page.context()), 400, {}
+    status, headers = _status(exc) if exc is not None else (400, {})
+    return render_template("forum/topic.html", form=form, **page.context()), status, headers
 
 
 def _editable(post: PostT) -> PostT:
@@ -106,7 +118,8 @@ def new_topic() -> Page:
     if not form.validate_on_submit():
         return _topic_form(form, None)
     try:
-        topic = posting.start_topic(current_user, draft_from_form(form))
+        with accepted_post("forum.new_topic"):
+            topic = posting.start_topic(current_user, draft_from_form(form))
     except ServiceError as exc:
         return _topic_form(form, None, exc)
     _thank(topic.state, FIRST_POST_WAITS, "Your post is published.")
@@ -138,7 +151,10 @@ def reply(topic_id: int) -> Page:
     if not form.validate_on_submit():
         return _topic_again(topic, form)
     try:
-        new = posting.reply_to_topic(current_user, topic, form.body.data or "")
+        with accepted_post("forum.reply"):
+            new = posting.reply_to_topic(current_user, topic, form.body.data or "")
+    except PostingLimitReached as exc:
+        return _topic_again(topic, form, exc)
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(topic_url(topic))

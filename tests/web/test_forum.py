@@ -6,6 +6,7 @@ from bs4 import BeautifulSoup
 
 from benefit.extensions import db
 from benefit.models import Reply, Revision, Topic
+from tests.factories import PASSWORD
 
 
 def post_practice(client, **overrides):
@@ -359,6 +360,75 @@ def test_huge_ids_in_posts_are_404(client, make_user, login):
     login(make_user())
     assert client.post("/t/99999999999999999999999/reply", data={"body": "Hello there"}).status_code == 404
     assert client.post("/t/2147483648/vote").status_code == 404
+
+
+# --- posting limits: only accepted posts count ------------------------------------------------
+
+
+@pytest.fixture
+def limited(app, make_app, make_user, taxonomy):
+    """A client of an app with rate limits on (fresh memory storage) and a logged-in member."""
+    other = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATE_LIMITS={"forum.new_topic.accepted": "2/hour", "forum.reply.accepted": "2/hour"},
+    )
+    client = other.test_client()
+    user = make_user()
+    assert client.post("/auth/login", data={"login": user.username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_refused_topics_do_not_use_up_the_posting_limit(limited):
+    for _ in range(5):
+        assert post_practice(limited, title="  ").status_code == 200
+        assert post_practice(limited, platforms="myspace").status_code == 200
+    assert post_practice(limited, title="First accepted post").status_code == 302
+    assert post_practice(limited, title="Second accepted post").status_code == 302
+    response = post_practice(limited, title="Third post, over the limit", body="Kept **exactly** as typed.")
+    assert response.status_code == 429
+    assert 1 <= int(response.headers["Retry-After"]) <= 3600
+    soup = BeautifulSoup(response.text, "html.parser")
+    assert soup.select_one("input[name=title]")["value"] == "Third post, over the limit"
+    assert soup.select_one("textarea[name=body]").text.strip() == "Kept **exactly** as typed."
+    assert "post again in" in soup.text
+    assert db.session.scalar(sa.select(sa.func.count(Topic.id))) == 2
+
+
+def test_refused_replies_do_not_use_up_the_reply_limit(limited, make_topic):
+    topic = make_topic()
+    for _ in range(5):
+        assert limited.post(f"/t/{topic.id}/reply", data={"body": "   "}).status_code == 400
+    for n in range(2):
+        assert limited.post(f"/t/{topic.id}/reply", data={"body": f"Reply {n}"}).status_code == 302
+    response = limited.post(f"/t/{topic.id}/reply", data={"body": "My third reply, kept."})
+    assert response.status_code == 429
+    soup = BeautifulSoup(response.text, "html.parser")
+    assert soup.select_one("textarea[name=body]").text.strip() == "My third reply, kept."
+    assert "post again in" in soup.text and topic.title in soup.select_one("h1").text
+    assert db.session.scalar(sa.select(sa.func.count(Reply.id))) == 2
+
+
+def test_a_flood_of_posts_is_still_stopped(app, make_app, make_user, taxonomy):
+    flooded = make_app(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", RATE_LIMITS={"forum.new_topic": "3/hour"}
+    )
+    client = flooded.test_client()
+    user = make_user()
+    client.post("/auth/login", data={"login": user.username, "password": PASSWORD})
+    codes = [post_practice(client, title="  ").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_default_posting_limits_leave_room_for_mistakes(app, make_app, make_user, taxonomy):
+    """Five refused forms and five posts: a new member can still post (the default limits)."""
+    client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://").test_client()
+    user = make_user()
+    client.post("/auth/login", data={"login": user.username, "password": PASSWORD})
+    for n in range(5):
+        assert post_practice(client, title=" ").status_code == 200
+        assert post_practice(client, title=f"Accepted post number {n}").status_code == 302
+    assert post_practice(client, title="The sixth accepted post").status_code == 302
 
 
 def test_query_arguments_named_like_the_path_do_not_break_the_canonical_redirect(client, make_topic):

@@ -7,7 +7,7 @@ from typing import Any
 
 import flask_login
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request, url_for
+from flask import Flask, has_request_context, request
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -78,9 +78,7 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each feature registers its own blueprint, template globals and CLI group."""
-    from benefit import accounts, community, digests, forum, moderation, search
-    from benefit.feeds import bp as feeds_bp
-    from benefit.pages import bp as pages_bp
+    from benefit import accounts, community, digests, feeds, forum, moderation, pages, search
 
     # Search first: its change-log hooks must be in place before anything else writes.
     search.init_app(app)
@@ -89,8 +87,8 @@ def register_blueprints(app: Flask) -> None:
     community.init_app(app)
     moderation.init_app(app)
     digests.init_app(app)
-    app.register_blueprint(feeds_bp)
-    app.register_blueprint(pages_bp)
+    feeds.init_app(app)
+    pages.init_app(app)
 
 
 def register_cli(app: Flask) -> None:
@@ -123,22 +121,6 @@ def register_jinja(app: Flask) -> None:
     # context processor's current_user: without this, author_name() never recognised a
     # moderator or the reporter of an anonymous mistake.
     app.jinja_env.globals["current_user"] = flask_login.current_user
-
-    tag_urls: dict[tuple[str, str], str] = {}
-
-    def tag_url(slug: str) -> str:
-        """A tag's address, built once per process: every list links every topic's tags."""
-        if not has_request_context():
-            return url_for("forum.tag", slug=slug)
-        key = (request.script_root, slug)
-        found = tag_urls.get(key)
-        if found is None:
-            if len(tag_urls) >= 10_000:
-                tag_urls.clear()
-            found = tag_urls[key] = url_for("forum.tag", slug=slug)
-        return found
-
-    app.jinja_env.globals["tag_url"] = tag_url
 
     @app.context_processor
     def current_path() -> dict[str, Any]:

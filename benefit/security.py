@@ -56,8 +56,13 @@ RATE_LIMITS: dict[str, str] = {
     "accounts.register": "10/hour;50/day",
     "accounts.request_reset": "5/hour;20/day",
     "accounts.resend_confirmation": "5/hour",
-    "forum.new_topic": "10/hour;30/day",
-    "forum.reply": "30/hour;200/day",
+    # Raw POSTs, refused forms included: a generous guard against floods. What counts against a
+    # member's posting are the ".accepted" entries, counted on success by benefit.forum.quota (they
+    # name no endpoint, so apply_rate_limits skips them).
+    "forum.new_topic": "60/hour",
+    "forum.new_topic.accepted": "10/hour;30/day",
+    "forum.reply": "120/hour",
+    "forum.reply.accepted": "30/hour;200/day",
     "forum.edit_topic": "30/hour",
     "forum.edit_reply": "30/hour",
     # VOTE_RATE_LIMIT in the config, when set, takes the place of this entry.

@@ -1,7 +1,13 @@
 """Atom feeds of the latest posts: the whole site and one per tag."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, Flask
 
 bp = Blueprint("feeds", __name__)
 
-from benefit.feeds import views  # noqa: E402,F401
+
+def init_app(app: Flask) -> None:
+    from benefit.feeds import views  # noqa: F401 - the module registers its routes
+
+    app.register_blueprint(bp)

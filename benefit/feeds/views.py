@@ -4,30 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from feedgen.feed import FeedGenerator
 from flask import abort, current_app, redirect, url_for
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from benefit.digests.links import SiteLinks
-from benefit.extensions import db
 from benefit.feeds import bp
+from benefit.feeds.queries import latest_public
 from benefit.forum.tags import find_tag
 from benefit.markup import plain_excerpt
-from benefit.models import Tag, Topic, topic_tag, utcnow
-from benefit.permissions import topic_visibility
-
-FEED_LENGTH = 30
-
-
-def _latest(tag: Tag | None) -> list[Topic]:
-    # Feed readers fetch anonymously: public topics only, whoever is logged in.
-    stmt = sa.select(Topic).where(topic_visibility(None))
-    if tag is not None:
-        stmt = stmt.where(sa.exists().where(topic_tag.c.topic_id == Topic.id, topic_tag.c.tag_id == tag.id))
-    stmt = stmt.order_by(Topic.created_at.desc(), Topic.id.desc()).options(selectinload(Topic.tags))
-    return list(db.session.scalars(stmt.limit(FEED_LENGTH)))
+from benefit.models import Topic, utcnow
 
 
 def _updated(topic: Topic) -> datetime:
@@ -82,7 +68,7 @@ def site_feed() -> Response:
         "What librarians share about running their library's social media.",
         links.url("feeds.site_feed"),
         links.url("forum.home"),
-        _latest(None),
+        latest_public(),
         fallback=utcnow(),
     )
 
@@ -100,6 +86,6 @@ def tag_feed(slug: str) -> Response:
         f"The latest posts tagged {tag.name}.",
         links.url("feeds.tag_feed", slug=tag.slug),
         links.url("forum.tag", slug=tag.slug),
-        _latest(tag),
+        latest_public(tag),
         fallback=tag.created_at,
     )

@@ -8,6 +8,7 @@ bp = Blueprint("forum", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from benefit.forum import views, vote_views  # noqa: F401 - the modules register their routes
+    from benefit.forum import jinja, posting_views, views, vote_views  # noqa: F401 - they register routes
 
     app.register_blueprint(bp)
+    jinja.init_app(app)

@@ -11,6 +11,7 @@ from slugify import slugify
 from benefit import permissions
 from benefit.community import actions as social
 from benefit.extensions import db
+from benefit.forum.atomic import rollback_on_refusal
 from benefit.forum.tags import resolve_tags
 from benefit.markup import render_markdown
 from benefit.models import (
@@ -40,7 +41,10 @@ class TopicDraft:
     evidence_links: list[str] = field(default_factory=list)
     library_types: list[str] = field(default_factory=list)
     avoided_by: list[int] = field(default_factory=list)
+    # Shown publicly as "a member": chosen when reporting a mistake, kept through every move and edit.
     is_anonymous: bool = False
+    # The reporter's explicit "yes, show my name on this post", needed to give anonymity up.
+    show_my_name: bool = False
 
 
 # Words used as actions under /t/<id>/…: a slug equal to one would never reach the topic.
@@ -70,10 +74,25 @@ def needs_review(user: User) -> bool:
     return not user.is_moderator and user.approved_post_count < current_app.config["REVIEW_FIRST_POSTS"]
 
 
+def has_letter_or_digit(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _check_text(draft: TopicDraft) -> None:
+    if not has_letter_or_digit(draft.title):
+        raise ServiceError("A title needs at least one letter or digit.", field="title")
+    if not draft.body.strip():
+        raise ServiceError("Write the text of your post.", field="body")
+
+
 def _apply_draft(topic: Topic, draft: TopicDraft) -> list[User]:
-    """Fill the topic from the draft; return the members it @mentions (linked in the HTML)."""
+    """Fill the topic from the draft; return the members it @mentions (linked in the HTML).
+
+    Anonymity is not the draft's to change: start_topic and edit_topic decide it.
+    """
     if draft.kind not in KINDS:
         raise ServiceError("Choose practice, discussion or mistake.", field="kind")
+    _check_text(draft)
     platforms = resolve_tags(draft.platforms, "platform")
     trends = resolve_tags(draft.trends, "trend")
     if draft.kind == "mistake":
@@ -101,13 +120,11 @@ def _apply_draft(topic: Topic, draft: TopicDraft) -> list[User]:
         topic.how_to_avoid_html = render_markdown(draft.how_to_avoid, mentions=names)
         topic.evidence_links = "\n".join(link.strip() for link in draft.evidence_links)
         topic.library_types = ",".join(draft.library_types)
-        topic.is_anonymous = draft.is_anonymous
         topic.avoided_by = _practices(draft.avoided_by)
     else:
         topic.category = None
         topic.how_to_avoid = topic.how_to_avoid_html = topic.evidence_links = ""
         topic.library_types = ""
-        topic.is_anonymous = False
         topic.avoided_by = []
     return mentioned
 
@@ -125,10 +142,13 @@ def _practices(ids: list[int]) -> list[Topic]:
     return found
 
 
+@rollback_on_refusal
 def start_topic(author: User, draft: TopicDraft) -> Topic:
     check_can_post(author)
     topic = Topic(author=author)
     mentioned = _apply_draft(topic, draft)
+    # Reporting a mistake is when a member may need not to be named (see the form's help).
+    topic.is_anonymous = draft.is_anonymous and draft.kind == "mistake"
     topic.state = "pending" if needs_review(author) else "published"
     topic.last_activity_at = topic.created_at = utcnow()
     db.session.add(topic)
@@ -153,15 +173,39 @@ def _record_revision(topic: Topic, reply: Reply | None, editor: User) -> None:
     )
 
 
+GIVE_UP_ANONYMITY = (
+    "If you untick this box, your name will show on this post, in lists, feeds and search results. "
+    "To do that, also tick “Yes, show my name on this post”; to stay “a member”, tick this box again."
+)
+
+
+def _anonymity_after_edit(editor: User, topic: Topic, draft: TopicDraft) -> bool:
+    """Anonymity is the reporter's decision: it survives every move and edit, whatever the kind.
+
+    A moderator's edit never changes it; the reporter gives it up only with the explicit
+    `show_my_name`, and may take it up on a mistake as when reporting one.
+    """
+    if editor.id != topic.author_id:
+        return topic.is_anonymous
+    if topic.is_anonymous and not draft.is_anonymous:
+        if not draft.show_my_name:
+            raise ServiceError(GIVE_UP_ANONYMITY, field="is_anonymous")
+        return False
+    return topic.is_anonymous or (draft.is_anonymous and draft.kind == "mistake")
+
+
+@rollback_on_refusal
 def edit_topic(editor: User, topic: Topic, draft: TopicDraft) -> Topic:
     if not permissions.can_edit_topic(editor, topic):
         raise NotAllowed("You can only edit your own posts.")
+    anonymous = _anonymity_after_edit(editor, topic, draft)
     if topic.title == draft.title.strip() and topic.body == draft.body:
         changed_text = False
     else:
         changed_text = True
         _record_revision(topic, None, editor)
     mentioned = _apply_draft(topic, draft)
+    topic.is_anonymous = anonymous
     if changed_text:
         topic.updated_at = utcnow()
     # Members newly mentioned by the edit hear of it; the others were told already.
@@ -171,8 +215,15 @@ def edit_topic(editor: User, topic: Topic, draft: TopicDraft) -> Topic:
     return topic
 
 
+def _check_reply_text(body: str) -> None:
+    if not body.strip():
+        raise ServiceError("Write something to reply.", field="body")
+
+
+@rollback_on_refusal
 def reply_to_topic(author: User, topic: Topic, body: str) -> Reply:
     check_can_post(author)
+    _check_reply_text(body)
     if not permissions.can_view_topic(author, topic):
         raise NotFound("That topic does not exist.")
     if topic.is_locked and not author.is_moderator:
@@ -195,9 +246,11 @@ def reply_to_topic(author: User, topic: Topic, body: str) -> Reply:
     return reply
 
 
+@rollback_on_refusal
 def edit_reply(editor: User, reply: Reply, body: str) -> Reply:
     if not permissions.can_edit_reply(editor, reply):
         raise NotAllowed("You can only edit your own replies.")
+    _check_reply_text(body)
     if body != reply.body:
         _record_revision(reply.topic, reply, editor)
         mentioned = social.resolve_mentions(body)

@@ -13,7 +13,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from benefit.forms_util import Form, choices
 from benefit.models import KINDS, LIBRARY_TYPES, MISTAKE_CATEGORIES
@@ -41,13 +41,14 @@ def parse_topic_refs(raw: str) -> list[int]:
 
 class TopicForm(Form):
     kind = RadioField("What are you posting?", choices=choices(KINDS.items()), validators=[InputRequired()])
+    # DataRequired, not InputRequired: the base Form trims, and InputRequired looks at the raw "   ".
     title = StringField(
-        "Title", validators=[InputRequired(), Length(min=5, max=200)],
-        description="5 to 200 characters. Say what it is about in a sentence.",
+        "Title", validators=[DataRequired(), Length(min=5, max=200)],
+        description="5 to 200 characters, at least one letter or digit. Say what it is about in a sentence.",
     )  # fmt: skip
     body = TextAreaField(
         "Text",
-        validators=[InputRequired(), Length(min=10, max=BODY_MAX)],
+        validators=[DataRequired(), Length(min=10, max=BODY_MAX)],
         description="Markdown: **bold**, *italic*, lists, [links](https://…).",
     )
     platforms = StringField(
@@ -85,6 +86,15 @@ class TopicForm(Form):
         description="Web addresses (https://…), one per line.",
     )
     is_anonymous = BooleanField("Show me publicly as “a member” (moderators still see who)")
+    show_my_name = BooleanField(
+        "Yes, show my name on this post",
+        description="Needed to stop being “a member”: untick the box above and tick this one, and your "
+        "name will show on this post, in lists, feeds and search results.",
+    )
+
+    def validate_title(self, field: StringField) -> None:
+        if not any(ch.isalnum() for ch in field.data or ""):
+            raise ValidationError("A title needs at least one letter or digit.")
 
     def validate_avoided_by(self, field: StringField) -> None:
         try:
@@ -102,6 +112,6 @@ class TopicForm(Form):
 class ReplyForm(Form):
     body = TextAreaField(
         "Your reply",
-        validators=[InputRequired(), Length(min=2, max=BODY_MAX)],
+        validators=[DataRequired(), Length(min=2, max=BODY_MAX)],
         description="Markdown: **bold**, *italic*, lists, [links](https://…).",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any, cast
 
@@ -14,8 +14,10 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import Session, defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from benefit import permissions
 from benefit.extensions import db
-from benefit.models import Tag, Topic, User, Vote, topic_tag, utcnow
+from benefit.forum.votes import vote_refusal
+from benefit.models import Reply, Tag, Topic, User, Vote, topic_tag, utcnow
 from benefit.permissions import AnyUser, topic_visibility
 
 SORTS = {
@@ -199,3 +201,80 @@ def _forget_topic_changes(session: Session) -> None:
 
 def all_tags() -> list[Tag]:
     return list(db.session.scalars(sa.select(Tag).order_by(Tag.kind, Tag.name)))
+
+
+def home_lists(user: AnyUser) -> dict[str, Any]:
+    """The home page's four lists (their tags in one statement) and its popular tags."""
+    lists: dict[str, Any] = {
+        "featured": featured(user, with_tags=False),
+        "practices": latest(user, "practice", "newest", 6, with_tags=False),
+        "mistakes": latest(user, "mistake", "votes", 6, with_tags=False),
+        "discussions": latest(user, "discussion", "activity", 6, with_tags=False),
+    }
+    load_tags(topic for topics in lists.values() for topic in topics)
+    lists["tags"] = [(t, n) for t, n in tag_counts() if n][:24]
+    return lists
+
+
+def merged_into(topic_id: int) -> int | None:
+    """The topic a merged duplicate was folded into (its address redirects there), else None."""
+    found = db.session.get(Topic, topic_id)
+    return found.merged_into_id if found is not None else None
+
+
+def has_voted(user: AnyUser, topic: Topic) -> bool:
+    if not isinstance(user, User) or not user.is_authenticated:
+        return False
+    found = db.session.scalar(
+        sa.select(Vote.id).where(Vote.topic_id == topic.id, Vote.user_id == user.id).limit(1)
+    )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class TopicPage:
+    """What a topic page shows besides the topic: a page of replies, linked topics, the vote box."""
+
+    topic: Topic
+    replies: Pagination
+    linked: list[Topic]
+    vote_refusal: str | None  # why this user may not vote (mistakes only), None when they may
+    voted: bool
+
+    def context(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def topic_page(user: AnyUser, topic: Topic, page: int) -> TopicPage:
+    replies = db.paginate(
+        sa.select(Reply)
+        .where(Reply.topic_id == topic.id, permissions.reply_visibility(user))
+        .order_by(Reply.id),
+        page=page,
+        per_page=current_app.config["REPLIES_PER_PAGE"],
+        error_out=False,
+    )
+    linked: list[Topic] = []
+    if topic.kind == "mistake":
+        linked = [t for t in topic.avoided_by if permissions.can_view_topic(user, t)]
+    elif topic.kind == "practice":
+        linked = [t for t in topic.avoids if permissions.can_view_topic(user, t)]
+    refusal = vote_refusal(user, topic) if topic.kind == "mistake" else None
+    voted = topic.kind == "mistake" and refusal is None and has_voted(user, topic)
+    return TopicPage(topic=topic, replies=replies, linked=linked, vote_refusal=refusal, voted=voted)
+
+
+def replies_before(user: AnyUser, reply: Reply) -> int:
+    """How many replies `user` sees before this one in its topic (to find the page that shows it)."""
+    stmt = sa.select(sa.func.count(Reply.id)).where(
+        Reply.topic_id == reply.topic_id, Reply.id < reply.id, permissions.reply_visibility(user)
+    )
+    return db.session.scalar(stmt) or 0
+
+
+def database_reachable() -> bool:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        return False
+    return True

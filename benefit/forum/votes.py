@@ -1,4 +1,4 @@
-"""Mistakes catalogue: "I've seen this" votes (merging and marking outdated: moderation.actions)."""
+"""Mistakes catalogue: "I've seen this" votes, merging duplicates, marking outdated."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from benefit import permissions
 from benefit.community.notifications import notify
 from benefit.extensions import db
+from benefit.forum.atomic import rollback_on_refusal
 from benefit.models import Topic, User, Vote
 from benefit.permissions import AnyUser
 from benefit.refusals import NotAllowed, NotFound
@@ -52,13 +53,23 @@ def vote_refusal(user: AnyUser, topic: Topic) -> str | None:
     return None
 
 
-def has_voted(user: AnyUser, topic: Topic) -> bool:
-    if not isinstance(user, User) or not user.is_authenticated:
-        return False
-    found = db.session.scalar(
-        sa.select(Vote.id).where(Vote.topic_id == topic.id, Vote.user_id == user.id).limit(1)
+def _vote_count_expr(topic_id: int) -> sa.ScalarSelect[int]:
+    return sa.select(sa.func.count(Vote.id)).where(Vote.topic_id == topic_id).scalar_subquery()
+
+
+def _lock_topic(topic_id: int) -> Topic | None:
+    """Reload the topic under a row lock (PostgreSQL; SQLite serialises writers anyway).
+
+    Every writer of a topic's votes takes this lock first, so the recount sees every
+    committed vote and a merge never races a vote on the topic it is emptying. FOR NO KEY
+    UPDATE (key_share) does not block inserts elsewhere that only reference the topic.
+    """
+    return db.session.scalar(
+        sa.select(Topic)
+        .where(Topic.id == topic_id)
+        .with_for_update(of=Topic, key_share=True)
+        .execution_options(populate_existing=True)
     )
-    return found is not None
 
 
 def _check_can_vote(user: User, topic: Topic | None) -> Topic:
@@ -120,6 +131,7 @@ def _recount(topic: Topic) -> int:
     return count
 
 
+@rollback_on_refusal
 def toggle_vote(user: User, topic_id: int) -> VoteResult:
     """Add the member's "I've seen this" vote, or take it back if it is there.
 

@@ -381,3 +381,89 @@ def test_new_topic_form_explains_mistake_fields(client, make_user, login):
     assert "<h1>Report a mistake</h1>" in page
     assert "Leave the platform tags empty if it happens on any platform" in page
     assert "<h1>Share a good practice</h1>" in client.get("/new?kind=practice").text
+
+
+ANONYMOUS_REPORT = {
+    "kind": "mistake",
+    "title": "Posting a reader photo without asking",
+    "body": "A reader saw their child on our page and complained.",
+    "platforms": "",
+    "category": "legal-privacy-copyright",
+    "how_to_avoid": "Ask for written consent first.",
+    "is_anonymous": "y",
+}
+
+
+def public_views(client, topic: Topic) -> dict[str, str]:
+    """Everything a visitor reads about the topic: its page, its list, the feed, search and the profile."""
+    db.session.refresh(topic)
+    plural = {"mistake": "mistakes", "practice": "practices", "discussion": "discussions"}[topic.kind]
+
+    def text(url: str) -> str:
+        return BeautifulSoup(client.get(url).text, "html.parser").get_text(" ", strip=True)
+
+    return {
+        "page": topic_byline(client, topic),
+        "list": text(f"/{plural}"),
+        "feed": client.get("/feed.atom").text,
+        "search": text("/search?q=photo"),
+        "profile": text(f"/u/{topic.author.username}"),
+    }
+
+
+def edit_as_discussion(client, topic: Topic, body: str, **extra: str):
+    data = {"kind": "discussion", "title": ANONYMOUS_REPORT["title"], "body": body, "platforms": "instagram"}
+    return client.post(f"/t/{topic.id}/edit", data={**data, **extra})
+
+
+def test_an_anonymous_report_stays_anonymous_when_moved_and_edited(client, make_user, login, taxonomy):
+    reporter = make_user(username="adareporter", display_name="Ada Reporter")
+    login(reporter)
+    assert client.post("/new", data=ANONYMOUS_REPORT).status_code == 302
+    mistake = db.session.scalar(sa.select(Topic))
+    client.post("/auth/logout")
+    login(make_user(role="moderator"))
+    response = client.post(
+        f"/moderation/topic/{mistake.id}/move", data={"kind": "discussion", "reason": "a question, really"}
+    )
+    assert response.status_code == 302
+    # A moderator's edit keeps it too, although the form they send has no anonymity box ticked.
+    assert edit_as_discussion(client, mistake, "Fixed a typo.").status_code == 302
+    client.post("/auth/logout")
+    login(reporter)
+    form = BeautifulSoup(client.get(f"/t/{mistake.id}/edit").text, "html.parser")
+    assert form.select_one("input[name=is_anonymous]").has_attr("checked")
+    body = "A reader saw their child on our page and complained about the photo."
+    assert edit_as_discussion(client, mistake, body, is_anonymous="y").status_code == 302
+    client.post("/auth/logout")
+    views = public_views(client, mistake)
+    assert mistake.kind == "discussion" and mistake.is_anonymous
+    assert "by a member" in views["page"]
+    assert ANONYMOUS_REPORT["title"] in views["list"] and ANONYMOUS_REPORT["title"] in views["search"]
+    assert ANONYMOUS_REPORT["title"] in views["feed"]
+    for where in ("page", "list", "feed", "search"):
+        assert "Ada Reporter" not in views[where] and "adareporter" not in views[where], where
+    assert ANONYMOUS_REPORT["title"] not in views["profile"]
+    search = BeautifulSoup(client.get("/search?q=author:adareporter").text, "html.parser")
+    assert ANONYMOUS_REPORT["title"] not in search.get_text(" ", strip=True)
+
+
+def test_giving_up_anonymity_takes_an_explicit_confirmation(client, make_user, login, taxonomy):
+    reporter = make_user(username="adareporter", display_name="Ada Reporter")
+    login(reporter)
+    client.post("/new", data=ANONYMOUS_REPORT)
+    mistake = db.session.scalar(sa.select(Topic))
+    edit = {k: v for k, v in ANONYMOUS_REPORT.items() if k != "is_anonymous"}
+    # Unticking the box alone is refused, with the box and the text kept as sent.
+    response = client.post(f"/t/{mistake.id}/edit", data={**edit, "body": "Unticked by accident."})
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.text, "html.parser")
+    assert "your name will show on this post" in soup.select_one("#is_anonymous-error").text
+    assert "Unticked by accident." in soup.select_one("textarea[name=body]").text
+    db.session.refresh(mistake)
+    assert mistake.is_anonymous and mistake.body == ANONYMOUS_REPORT["body"]
+    # With the confirmation, the reporter's name shows from now on.
+    response = client.post(f"/t/{mistake.id}/edit", data={**edit, "show_my_name": "y"})
+    assert response.status_code == 302
+    client.post("/auth/logout")
+    assert "Ada Reporter" in topic_byline(client, mistake)

@@ -1,0 +1,80 @@
+"""The forum's template globals and its address helpers (other features import these, not views).
+
+Every global is pure: it reads what the view loaded and never runs SQL while a page renders.
+`reply_url` counts the replies before one (a query) and is for views and actions' callers, not
+templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, has_request_context, request, url_for
+from flask_login import current_user
+
+from benefit import permissions
+from benefit.forum import queries
+from benefit.models import Reply, Topic
+
+TAG_URL_CACHE_SIZE = 10_000
+
+
+def vote_phrase(count: int) -> str:
+    return "member has seen this" if count == 1 else "members have seen this"
+
+
+def avoiding_practices(topic: Topic) -> list[Topic] | None:
+    """The visible practices that avoid a mistake, when the list preloaded them (else None).
+
+    Lists preload `avoided_by` in one statement; a template never triggers a query per topic.
+    """
+    if "avoided_by" in sa.inspect(topic).unloaded:
+        return None
+    return [p for p in topic.avoided_by if permissions.can_view_topic(current_user, p)]
+
+
+def topic_url(topic: Topic, **args: Any) -> str:
+    """The topic's canonical address (with its slug); `args` become the query string or `_anchor`."""
+    return url_for("forum.topic", topic_id=topic.id, slug=topic.slug, **args)
+
+
+def reply_url(reply: Reply, **args: Any) -> str:
+    """The page of the topic that shows this reply to the current user, with the reply's anchor."""
+    before = queries.replies_before(current_user, reply)
+    page = before // current_app.config["REPLIES_PER_PAGE"] + 1
+    if page > 1:
+        args["page"] = page
+    return topic_url(reply.topic, _anchor=f"reply-{reply.id}", **args)
+
+
+def post_url(post: Topic | Reply) -> str:
+    """Where a topic or a reply is read."""
+    return topic_url(post) if isinstance(post, Topic) else reply_url(post)
+
+
+def _tag_url_builder() -> Any:
+    built: dict[tuple[str, str], str] = {}
+
+    def tag_url(slug: str) -> str:
+        """A tag's address, built once per app: every list links every topic's tags."""
+        if not has_request_context():
+            return url_for("forum.tag", slug=slug)
+        key = (request.script_root, slug)
+        found = built.get(key)
+        if found is None:
+            if len(built) >= TAG_URL_CACHE_SIZE:
+                built.clear()
+            found = built[key] = url_for("forum.tag", slug=slug)
+        return found
+
+    return tag_url
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        vote_phrase=vote_phrase,
+        avoiding_practices=avoiding_practices,
+        topic_url=topic_url,
+        tag_url=_tag_url_builder(),
+    )

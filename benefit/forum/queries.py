@@ -270,11 +270,3 @@ def replies_before(user: AnyUser, reply: Reply) -> int:
         Reply.topic_id == reply.topic_id, Reply.id < reply.id, permissions.reply_visibility(user)
     )
     return db.session.scalar(stmt) or 0
-
-
-def database_reachable() -> bool:
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError:
-        return False
-    return True

@@ -534,7 +534,7 @@ def test_flagging_again_says_when_you_flagged(client_for, make_user, make_topic,
     assert "Send the flag" in member.get(url).text
     assert member.post(url, data={"reason": "spam"}).status_code == 302
     when = db.session.scalar(sa.select(Flag.created_at))
-    notice = f"You flagged this on {when.day} {when:%b %Y}; moderators will look at it."  # as the English pages write a date
+    notice = f"You flagged this on {when.day} {when:%b %Y}; moderators will look at it."
     for response in (member.get(url), member.post(url, data={"reason": "abusive"})):
         assert response.status_code == 200
         assert notice in response.text and "Send the flag" not in response.text

@@ -11,11 +11,12 @@ from typing import Any, cast
 import sqlalchemy as sa
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from benefit import permissions
 from benefit.extensions import db
+from benefit.forum.generations import Generation
 from benefit.forum.votes import vote_refusal
 from benefit.models import Reply, Tag, Topic, User, Vote, topic_tag, utcnow
 from benefit.permissions import AnyUser, topic_visibility
@@ -160,14 +161,14 @@ def tag_counts() -> list[tuple[Tag, int]]:
     return rows
 
 
-_counts_generation = 0
+_counts_generation = Generation("topics", Topic)
 
 
 def _cached_counts() -> dict[int, int]:
     ttl = current_app.config["TAG_COUNTS_CACHE_SECONDS"]
     cached = current_app.extensions.get("benefit.tag_counts")
     now = time.monotonic()
-    if ttl > 0 and cached is not None and cached[0] == _counts_generation and now - cached[1] < ttl:
+    if ttl > 0 and cached is not None and cached[0] == _counts_generation.value and now - cached[1] < ttl:
         return cast(dict[int, int], cached[2])
     count = sa.func.count(Topic.id)
     stmt = (
@@ -177,26 +178,8 @@ def _cached_counts() -> dict[int, int]:
         .group_by(topic_tag.c.tag_id)
     )
     counts = {tag_id: n for tag_id, n in db.session.execute(stmt)}
-    current_app.extensions["benefit.tag_counts"] = (_counts_generation, now, counts)
+    current_app.extensions["benefit.tag_counts"] = (_counts_generation.value, now, counts)
     return counts
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _note_topic_changes(session: Session, flush_context: Any) -> None:
-    if any(isinstance(obj, Topic) for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info["benefit.topics_changed"] = True
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _drop_tag_counts(session: Session) -> None:
-    global _counts_generation
-    if session.info.pop("benefit.topics_changed", False):
-        _counts_generation += 1
-
-
-@sa.event.listens_for(Session, "after_rollback")
-def _forget_topic_changes(session: Session) -> None:
-    session.info.pop("benefit.topics_changed", None)
 
 
 def all_tags() -> list[Tag]:

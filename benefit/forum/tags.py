@@ -7,14 +7,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
 from slugify import slugify
-from sqlalchemy.orm import Session
 
 from benefit.extensions import db
+from benefit.forum.generations import Generation
 from benefit.models import TAG_KINDS, Tag, TagSynonym
 from benefit.refusals import UnknownTag
 
@@ -138,7 +138,7 @@ class Vocabulary:
         return (canonical, self.tags[canonical][1]) if canonical in self.tags else None
 
 
-_vocabulary_generation = 0
+_vocabulary_generation = Generation("tags", Tag, TagSynonym)
 
 
 def vocabulary() -> Vocabulary:
@@ -147,7 +147,7 @@ def vocabulary() -> Vocabulary:
     ttl = current_app.config["TAG_COUNTS_CACHE_SECONDS"]
     cached = current_app.extensions.get("benefit.tag_vocabulary")
     now = time.monotonic()
-    if ttl > 0 and cached is not None and cached[0] == _vocabulary_generation and now - cached[1] < ttl:
+    if ttl > 0 and cached is not None and cached[0] == _vocabulary_generation.value and now - cached[1] < ttl:
         return cast(Vocabulary, cached[2])
     rows = db.session.execute(sa.select(Tag.slug, Tag.name, Tag.kind))
     synonyms = db.session.execute(sa.select(TagSynonym.slug, Tag.slug).join(Tag, Tag.id == TagSynonym.tag_id))
@@ -155,23 +155,5 @@ def vocabulary() -> Vocabulary:
         tags={slug: (name, kind) for slug, name, kind in rows},
         synonyms={syn: slug for syn, slug in synonyms},
     )
-    current_app.extensions["benefit.tag_vocabulary"] = (_vocabulary_generation, now, found)
+    current_app.extensions["benefit.tag_vocabulary"] = (_vocabulary_generation.value, now, found)
     return found
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _note_tag_changes(session: Session, flush_context: Any) -> None:
-    if any(isinstance(obj, (Tag, TagSynonym)) for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info["benefit.tags_changed"] = True
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _drop_vocabulary(session: Session) -> None:
-    global _vocabulary_generation
-    if session.info.pop("benefit.tags_changed", False):
-        _vocabulary_generation += 1
-
-
-@sa.event.listens_for(Session, "after_rollback")
-def _forget_tag_changes(session: Session) -> None:
-    session.info.pop("benefit.tags_changed", None)

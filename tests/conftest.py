@@ -61,6 +61,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_config(database_url: str, tmp: Path) -> dict[str, Any]:
     return {
         "TESTING": True,
+        # The suite reads the English interface; tests of the Polish one ask for it.
+        "DEFAULT_LOCALE": "en",
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,

@@ -450,6 +450,20 @@ def login_states(site: Site) -> Callable[[str], dict[str, Any]]:
 NewContext = Callable[..., Any]
 
 
+def language_cookie(locale: str) -> dict[str, Any]:
+    """The cookie the header's language switcher sets (benefit.i18n, LOCALE_COOKIE)."""
+    return {
+        "name": "benefit_lang",
+        "value": locale,
+        "domain": "127.0.0.1",
+        "path": "/",
+        "expires": -1,
+        "httpOnly": True,
+        "secure": False,
+        "sameSite": "Lax",
+    }
+
+
 @pytest.fixture
 def new_context(
     request: pytest.FixtureRequest,
@@ -457,7 +471,12 @@ def new_context(
     browser: Any,
     login_states: Callable[[str], dict[str, Any]],
 ) -> Iterator[NewContext]:
-    """`new_context(as_user=None, color_scheme="light", java_script_enabled=True, bypass_csp=False)`.
+    """`new_context(as_user=None, color_scheme="light", java_script_enabled=True, bypass_csp=False,
+    locale="en")`.
+
+    The context's browser asks for `locale` (Accept-Language, navigator.language) and carries the
+    language switcher's cookie for it, so a page is in that language whoever is logged in (the
+    demo members these tests log in as have no language setting of their own).
 
     Every page opened in these contexts is watched: a JavaScript exception or a console error
     (such as a Content-Security-Policy refusal) fails the test. HTTP error statuses do not:
@@ -480,13 +499,17 @@ def new_context(
         color_scheme: str = "light",
         java_script_enabled: bool = True,
         bypass_csp: bool = False,
+        locale: str = "en",
     ) -> Any:
+        state = dict(login_states(as_user)) if as_user else {"cookies": [], "origins": []}
+        state["cookies"] = [*state["cookies"], language_cookie(locale)]
         context = browser.new_context(
+            locale={"pl": "pl-PL", "en": "en-GB"}[locale],
             base_url=site.base_url,
             color_scheme=color_scheme,
             java_script_enabled=java_script_enabled,
             bypass_csp=bypass_csp,
-            storage_state=login_states(as_user) if as_user else None,
+            storage_state=state,
             viewport={"width": 1280, "height": 900},
         )
         context.set_default_timeout(10_000)

@@ -24,6 +24,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from benefit import i18n
 
     i18n.init_app(app)
+    from benefit import pagecache
+
+    # After i18n (a cached page's key carries the language), before the blueprints' own hooks.
+    pagecache.init_app(app)
     register_blueprints(app)
     from benefit.errors import register_error_handlers
     from benefit.security import register_security

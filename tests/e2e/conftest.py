@@ -194,6 +194,9 @@ def server_env(
         # A new member's first post waits for a moderator (the production default, made explicit).
         BENEFIT_REVIEW_FIRST_POSTS="1",
         BENEFIT_WORKERS="2",
+        # Visitors' pages cached in Redis as in production, under this run's own prefix.
+        BENEFIT_CACHE_URL=os.environ.get("BENEFIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+        BENEFIT_PAGE_CACHE_PREFIX=f"benefit:e2e:{secrets.token_hex(6)}:",
     )
     return env
 

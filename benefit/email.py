@@ -11,14 +11,16 @@ import logging
 import smtplib
 import ssl
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, render_template
+from flask_babel import force_locale
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 from werkzeug.routing import MapAdapter
 
@@ -99,14 +101,40 @@ def read_token(token: str, *, salt: str, max_age: int | None = None) -> Any | No
         return None
 
 
+def recipient_locale(chosen: str | None) -> str:
+    """The language of a member's mail: the one they chose, else the site's default (never the
+    language of whoever's request happens to send it)."""
+    from benefit.i18n import default_locale, normalise
+
+    return normalise(chosen) or default_locale()
+
+
+@contextmanager
+def in_language(locale: str) -> Iterator[None]:
+    """`gettext`, `ngettext`, lazy strings and the `|date` filter in `locale`, in a request or not."""
+    # Flask-Babel keeps the forced locale on `g`; make sure there is a place for it.
+    g.setdefault("_flask_babel_mail", True)
+    with force_locale(locale):
+        yield
+
+
 def build_message(
     to: str,
-    subject: str,
+    subject: Any,
     template: str,
     headers: Mapping[str, str] | None = None,
+    *,
+    locale: str | None = None,
     **context: Any,
 ) -> EmailMessage:
-    """Render templates/email/<template>.txt and .html into a multipart message."""
+    """Render templates/email/<template>.txt and .html into a multipart message.
+
+    With `locale` the subject (a string or a lazy one) and both bodies are in that language."""
+    with in_language(locale) if locale else nullcontext():
+        return _build(to, str(subject), template, headers, **context)
+
+
+def _build(to: str, subject: str, template: str, headers: Mapping[str, str] | None, **context: Any) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_SENDER"]
     msg["To"] = to

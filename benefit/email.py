@@ -134,7 +134,9 @@ def build_message(
         return _build(to, str(subject), template, headers, **context)
 
 
-def _build(to: str, subject: str, template: str, headers: Mapping[str, str] | None, **context: Any) -> EmailMessage:
+def _build(
+    to: str, subject: str, template: str, headers: Mapping[str, str] | None, **context: Any
+) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_SENDER"]
     msg["To"] = to

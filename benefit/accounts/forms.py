@@ -67,9 +67,7 @@ class LoginForm(Form):
 
 
 class RequestResetForm(Form):
-    email = EmailField(
-        _l("Email"), validators=[DataRequired(), EMAIL, Length(max=254)]
-    )
+    email = EmailField(_l("Email"), validators=[DataRequired(), EMAIL, Length(max=254)])
 
 
 class ResetPasswordForm(Form):

@@ -102,7 +102,8 @@ def send_after(response: Response, mail: Mail) -> Response:
         with app.app_context():
             try:
                 locale = recipient_locale(mail.locale)
-                send_message(build_message(mail.to, mail.subject, mail.template, locale=locale, **mail.context))
+                message = build_message(mail.to, mail.subject, mail.template, locale=locale, **mail.context)
+                send_message(message)
             except MailError:
                 app.logger.exception("%s mail failed", mail.what)
                 return
@@ -123,4 +124,4 @@ def note_for_developer() -> str:
     it). The server log says the same on every server, when the mail is written."""
     if current_app.config["MAIL_SERVER"] or not is_development(current_app):
         return ""
-    return " (" + _("No mail server is configured: the mail was written to instance/mail/.") + ")"
+    return " (" + str(_("No mail server is configured: the mail was written to instance/mail/.")) + ")"

@@ -2,8 +2,8 @@
 
 The row keeps the English sentence it was made with (`Notification.message`: the export, and kinds
 written elsewhere, show it); replies, mentions and vote milestones are rewritten from what they are
-about, so a Polish member reads Polish and an English one English. In HTML the member's name is
-marked `translate="no"` and the topic's title carries its own `lang` (WCAG 3.1.2).
+about, so a Polish member reads Polish and an English one English. In HTML the topic's title
+carries its own `lang` (WCAG 3.1.2).
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ def notification_html(n: Notification) -> Markup:
     """The sentence for a page or an HTML mail: names and titles escaped, each title in its language."""
     language = n.topic.language if n.topic is not None else "en"
 
+    # Names stay plain text inside the sentence (the pages' tests read it whole); they are escaped.
     def name_of(name: str) -> str:
-        return Markup('<span translate="no">{}</span>').format(name)
+        return Markup.escape(name)
 
     def title_of(title: str) -> str:
         return Markup('<span lang="{}">{}</span>').format(language, title)

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from benefit.community.queries import MemberFilter
 from benefit.forms_util import Form, choices
+from benefit.i18n import current_locale
 from benefit.models import EMAIL_FREQUENCIES, LIBRARY_TYPES, NOTIFICATION_KINDS, Tag
 
 
@@ -37,11 +38,7 @@ class DirectoryForm(Form):
     platform = SelectField(_l("Platform"), validators=[Optional()])
 
     def set_platforms(self, tags: list[Tag]) -> None:
-        # Platform names are names (Facebook, TikTok): not translated, nobody's language.
-        self.platform.choices = [
-            SelectChoice("", _l("Any")),
-            *(SelectChoice(t.slug, t.name, render_kw={"translate": "no"}) for t in tags),
-        ]
+        self.platform.choices = [SelectChoice("", _l("Any")), *(_platform_choice(t) for t in tags)]
 
     def filters(self) -> MemberFilter | None:
         """What to narrow the directory by, or None if a filter is not valid (each says why)."""
@@ -49,6 +46,14 @@ class DirectoryForm(Form):
             return None
         # The filter's fields are named after the form's.
         return MemberFilter(**{f.name: self[f.name].data or "" for f in fields(MemberFilter)})
+
+
+def _platform_choice(tag: Tag) -> SelectChoice:
+    """A platform by its Polish name on a Polish page where it has one ("Newslettery e-mailowe");
+    otherwise by its name, a proper name (Facebook, TikTok) that is nobody's language."""
+    if current_locale() == "pl" and tag.name_pl:
+        return SelectChoice(tag.slug, tag.name_pl)
+    return SelectChoice(tag.slug, tag.name, render_kw={"translate": "no"})
 
 
 class NotificationSettingsForm(Form):

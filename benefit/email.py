@@ -11,15 +11,15 @@ import logging
 import smtplib
 import ssl
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, current_app, g, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 from werkzeug.routing import MapAdapter
@@ -109,15 +109,6 @@ def recipient_locale(chosen: str | None) -> str:
     return normalise(chosen) or default_locale()
 
 
-@contextmanager
-def in_language(locale: str) -> Iterator[None]:
-    """`gettext`, `ngettext`, lazy strings and the `|date` filter in `locale`, in a request or not."""
-    # Flask-Babel keeps the forced locale on `g`; make sure there is a place for it.
-    g.setdefault("_flask_babel_mail", True)
-    with force_locale(locale):
-        yield
-
-
 def build_message(
     to: str,
     subject: Any,
@@ -130,7 +121,8 @@ def build_message(
     """Render templates/email/<template>.txt and .html into a multipart message.
 
     With `locale` the subject (a string or a lazy one) and both bodies are in that language."""
-    with in_language(locale) if locale else nullcontext():
+    # force_locale works in any app context, so in a CLI command too: gettext, lazy strings, |date.
+    with force_locale(locale) if locale else nullcontext():
         return _build(to, str(subject), template, headers, **context)
 
 

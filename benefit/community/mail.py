@@ -15,13 +15,13 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app
-from flask_babel import ngettext
+from flask_babel import force_locale, ngettext
 
 from benefit import permissions
 from benefit.community import actions, queries
 from benefit.community.notifications import unsubscribe_token
 from benefit.community.wording import notification_text
-from benefit.email import MailError, build_message, external_url, in_language, recipient_locale, send_messages
+from benefit.email import MailError, build_message, external_url, recipient_locale, send_messages
 from benefit.models import Notification, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def _message(user: User, items: list[Notification], daily: bool) -> EmailMessage
     }
     # In the member's language, wherever the command runs: the subject, both bodies, their dates.
     locale = recipient_locale(user.locale)
-    with in_language(locale):
+    with force_locale(locale):
         if daily:
             site = current_app.config["SITE_NAME"]
             subject = ngettext(

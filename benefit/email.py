@@ -12,6 +12,7 @@ import smtplib
 import ssl
 import uuid
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, current_app, render_template
+from flask_babel import force_locale
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 from werkzeug.routing import MapAdapter
 
@@ -99,14 +101,34 @@ def read_token(token: str, *, salt: str, max_age: int | None = None) -> Any | No
         return None
 
 
+def recipient_locale(chosen: str | None) -> str:
+    """The language of a member's mail: the one they chose, else the site's default (never the
+    language of whoever's request happens to send it)."""
+    from benefit.i18n import default_locale, normalise
+
+    return normalise(chosen) or default_locale()
+
+
 def build_message(
     to: str,
-    subject: str,
+    subject: Any,
     template: str,
     headers: Mapping[str, str] | None = None,
+    *,
+    locale: str | None = None,
     **context: Any,
 ) -> EmailMessage:
-    """Render templates/email/<template>.txt and .html into a multipart message."""
+    """Render templates/email/<template>.txt and .html into a multipart message.
+
+    With `locale` the subject (a string or a lazy one) and both bodies are in that language."""
+    # force_locale works in any app context, so in a CLI command too: gettext, lazy strings, |date.
+    with force_locale(locale) if locale else nullcontext():
+        return _build(to, str(subject), template, headers, **context)
+
+
+def _build(
+    to: str, subject: str, template: str, headers: Mapping[str, str] | None, **context: Any
+) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_SENDER"]
     msg["To"] = to

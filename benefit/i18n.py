@@ -89,9 +89,15 @@ def format_day(value: date | datetime | None, style: str = "day") -> str:
 
 @bp.route("/language/<code>")
 def switch_language(code: str) -> Response:
-    """The header's switcher: a plain link, so it works without JavaScript and keeps the page."""
+    """The header's switcher: a plain link, so it works without JavaScript and keeps the page.
+
+    A member's choice is also their setting (it wins over the cookie, and their mail follows it)."""
     response = redirect(safe_next(request.args.get("next")))
     chosen = normalise(code)
+    if chosen is not None and current_user.is_authenticated:
+        from benefit.accounts.actions import set_locale
+
+        set_locale(current_user, chosen)
     if chosen is not None:
         response.set_cookie(
             current_app.config["LOCALE_COOKIE"],

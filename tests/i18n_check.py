@@ -29,7 +29,9 @@ ENGLISH = frozenset(
 )
 SEEN_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label", "aria-description")
 VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
-WORD = re.compile(r"[A-Za-z]+")
+# Whole words, Polish letters included ("hasło" is not "has"); "e-mail" (e-maile, e-mailowy) is
+# Polish, as the glossary writes it, while "email" and "mail" are not.
+WORD = re.compile(r"(?:[Ee]-)?[^\W\d_]+")
 
 
 class _Walker(HTMLParser):

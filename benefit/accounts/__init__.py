@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 bp = Blueprint("accounts", __name__)
 
 # The settings area's tabs, in the order they show: (endpoint, label). Declared here, once.
-SETTINGS_TABS: tuple[tuple[str, str], ...] = (
-    ("accounts.settings", "Profile"),
-    ("accounts.security", "Security"),
-    ("community.notification_settings", "Notifications"),
-    ("digest.settings", "Email digest"),
-    ("accounts.data", "Your data"),
+SETTINGS_TABS: tuple[tuple[str, LazyString], ...] = (
+    ("accounts.settings", _l("Profile")),
+    ("accounts.security", _l("Security")),
+    ("community.notification_settings", _l("Notifications")),
+    ("digest.settings", _l("Email digest")),
+    ("accounts.data", _l("Your data")),
 )
 
 

@@ -8,12 +8,14 @@ from typing import NoReturn
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.security import generate_password_hash
 
 from benefit.accounts import queries
 from benefit.accounts.queries import normalize_email, own_subscriptions
 from benefit.extensions import db
 from benefit.forum.tags import resolve_tags
+from benefit.i18n import normalise
 from benefit.models import (
     LIBRARY_TYPES,
     Bookmark,
@@ -35,6 +37,8 @@ from benefit.refusals import Conflict, NotAllowed, ServiceError
 
 __all__ = ["normalize_email"]  # imported from here by digests' subscriptions
 
+# Stored data, kept in the source language: pages show a deleted member as User.public_name, in
+# the reader's language.
 FORMER_NAME = "Former member"
 REMOVED_REASON = "Removed by its author when the account was deleted."
 
@@ -55,6 +59,7 @@ class Registration:
     library_type: str
     country: str
     job_role: str
+    locale: str = ""  # the interface language the visitor registered in: their mail's language
 
 
 @dataclass(frozen=True)
@@ -63,20 +68,23 @@ class Registered:
 
     email: str
     user: User | None  # None: the address already has an account, and nothing was made
+    locale: str = ""  # the language of the mail to the address: its account's, or the new one's
 
 
 def register(data: Registration) -> Registered:
     username = data.username.strip().lower()
     email = normalize_email(data.email)
     if data.library_type not in LIBRARY_TYPES:
-        _refuse(ServiceError("Choose a library type from the list.", field="library_type"))
+        _refuse(ServiceError(_("Choose a library type from the list."), field="library_type"))
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
-        _refuse(Conflict("That username is taken. Choose another.", field="username"))
+        _refuse(Conflict(_("That username is taken. Choose another."), field="username"))
     # Hashed before the address is looked at, so a taken address costs as long as a new one.
     password_hash = generate_password_hash(data.password)
-    if queries.find_by_email(email) is not None:
+    owner = queries.find_by_email(email)
+    if owner is not None:
+        locale = owner.locale
         db.session.rollback()
-        return Registered(email=email, user=None)
+        return Registered(email=email, user=None, locale=locale)
     user = User(
         username=username,
         email=email,
@@ -86,12 +94,13 @@ def register(data: Registration) -> Registered:
         library_type=data.library_type,
         country=data.country.strip().upper(),
         job_role=data.job_role.strip(),
+        locale=normalise(data.locale) or "",
     )
     if not current_app.config["REQUIRE_EMAIL_CONFIRMATION"]:
         user.email_confirmed_at = utcnow()
     db.session.add(user)
     db.session.commit()
-    return Registered(email=email, user=user)
+    return Registered(email=email, user=user, locale=user.locale)
 
 
 @dataclass(frozen=True)
@@ -152,7 +161,7 @@ def reset_password(token: str, new_password: str) -> User | None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        _refuse(ServiceError("Your current password is not right.", field="current_password"))
+        _refuse(ServiceError(_("Your current password is not right."), field="current_password"))
     user.set_password(new)
     user.session_token = new_session_token()
     db.session.commit()
@@ -167,11 +176,15 @@ class Profile:
     job_role: str
     bio: str
     platforms: list[str]
+    locale: str  # the interface and mail language ("pl", "en"); "" keeps the member's setting
 
 
 def update_profile(user: User, profile: Profile) -> User:
     if profile.library_type not in LIBRARY_TYPES:
-        _refuse(ServiceError("Choose a library type from the list.", field="library_type"))
+        _refuse(ServiceError(_("Choose a library type from the list."), field="library_type"))
+    locale = normalise(profile.locale) if profile.locale else user.locale
+    if locale is None:
+        _refuse(ServiceError(_("Choose a language from the list."), field="locale"))
     try:
         user.platforms = resolve_tags(profile.platforms, "platform")
     except ServiceError as exc:
@@ -182,8 +195,20 @@ def update_profile(user: User, profile: Profile) -> User:
     user.country = profile.country.strip().upper()
     user.job_role = profile.job_role.strip()
     user.bio = profile.bio.strip()
+    user.locale = locale
     db.session.commit()
     return user
+
+
+def set_locale(user: User, code: str) -> bool:
+    """The header's switcher, for a member: their interface and mail language. False: unknown code."""
+    locale = normalise(code)
+    if locale is None:
+        return False
+    if user.locale != locale:
+        user.locale = locale
+        db.session.commit()
+    return True
 
 
 def create_admin(username: str, email: str, password: str, display_name: str = "") -> User:
@@ -212,9 +237,9 @@ def delete_account(user: User, password: str, *, remove_posts: bool = False) -> 
     The row itself stays so posts, revisions and the audit log keep a valid author.
     """
     if user.is_deleted:
-        _refuse(NotAllowed("This account is already deleted."))
+        _refuse(NotAllowed(_("This account is already deleted.")))
     if not user.check_password(password):
-        _refuse(ServiceError("Your password is not right.", field="password"))
+        _refuse(ServiceError(_("Your password is not right."), field="password"))
     _erase_votes(user)
     _erase_subscriptions(user)
     for model in (TopicFollow, TagFollow, Bookmark, Notification, NotificationSetting):

@@ -12,14 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from werkzeug.wrappers import Response
 
 from benefit.accounts.actions import Registered
 from benefit.accounts.queries import email_token
-from benefit.email import MailError, build_message, send_message
+from benefit.email import MailError, build_message, recipient_locale, send_message
 from benefit.models import User
 
-NO_SERVER_NOTE = "No mail server is configured: the mail was written to instance/mail/."
+NO_SERVER_NOTE = "No mail server is configured: the mail was written to instance/mail/."  # the log's
 
 
 @dataclass(frozen=True)
@@ -33,9 +36,10 @@ class Recipient:
 class Mail:
     what: str  # for the log
     to: str
-    subject: str
+    subject: LazyString  # read, as the bodies are written, in the recipient's language
     template: str
     context: dict[str, Any] = field(default_factory=dict)
+    locale: str = ""  # the recipient's choice; "" is the site's default language
 
 
 def confirmation(user: User) -> Mail:
@@ -43,32 +47,34 @@ def confirmation(user: User) -> Mail:
     return Mail(
         "confirmation",
         user.email or "",
-        "Confirm your email address for BENEFIT",
+        _l("Confirm your email address for BENEFIT"),
         "confirm_email",
         {
             "user": Recipient(user.display_name),
             "url": url_for("accounts.confirm", token=token, _external=True),
         },
+        user.locale,
     )
 
 
-def already_registered(email: str) -> Mail:
+def already_registered(email: str, locale: str = "") -> Mail:
     return Mail(
         "already-registered",
         email,
-        "Someone tried to register with your address",
+        _l("Someone tried to register with your address"),
         "already_registered",
         {
             "login_url": url_for("accounts.login", _external=True),
             "reset_url": url_for("accounts.request_reset", _external=True),
         },
+        locale,
     )
 
 
 def registration(outcome: Registered) -> Mail:
     """The new member's confirmation, or a word to the owner of an address that has an account."""
     if outcome.user is None:
-        return already_registered(outcome.email)
+        return already_registered(outcome.email, outcome.locale)
     return confirmation(outcome.user)
 
 
@@ -77,13 +83,14 @@ def password_reset(user: User) -> Mail:
     return Mail(
         "password reset",
         user.email or "",
-        "Reset your BENEFIT password",
+        _l("Reset your BENEFIT password"),
         "reset_password",
         {
             "user": Recipient(user.display_name),
             "url": url_for("accounts.reset", token=token, _external=True),
             "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
         },
+        user.locale,
     )
 
 
@@ -94,7 +101,9 @@ def send_after(response: Response, mail: Mail) -> Response:
     def send() -> None:
         with app.app_context():
             try:
-                send_message(build_message(mail.to, mail.subject, mail.template, **mail.context))
+                locale = recipient_locale(mail.locale)
+                message = build_message(mail.to, mail.subject, mail.template, locale=locale, **mail.context)
+                send_message(message)
             except MailError:
                 app.logger.exception("%s mail failed", mail.what)
                 return
@@ -115,4 +124,4 @@ def note_for_developer() -> str:
     it). The server log says the same on every server, when the mail is written."""
     if current_app.config["MAIL_SERVER"] or not is_development(current_app):
         return ""
-    return f" ({NO_SERVER_NOTE})"
+    return " (" + str(_("No mail server is configured: the mail was written to instance/mail/.")) + ")"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -14,6 +15,7 @@ from benefit.accounts.forms import ChangePasswordForm, ConfirmForm, DeleteAccoun
 from benefit.forms_util import apply_service_error
 from benefit.forum.queries import all_tags
 from benefit.forum.tags import split_tag_input
+from benefit.i18n import current_locale
 from benefit.models import User
 from benefit.permissions import login_required
 from benefit.refusals import ServiceError
@@ -52,6 +54,7 @@ def _profile(form: ProfileForm) -> accounts.Profile:
         job_role=form.job_role.data or "",
         bio=form.bio.data or "",
         platforms=split_tag_input(form.platforms.data or ""),
+        locale=form.locale.data or "",
     )
 
 
@@ -61,13 +64,14 @@ def settings() -> str | Response:
     form = ProfileForm(obj=current_user)
     if request.method == "GET":
         form.platforms.data = ", ".join(t.slug for t in current_user.platforms)
+        form.locale.data = current_user.locale or current_locale()
     if form.validate_on_submit():
         try:
             accounts.update_profile(current_user, _profile(form))
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            flash("Your profile is saved.", "success")
+            flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.settings"))
     return render_template("accounts/settings.html", form=form, tags=all_tags())
 
@@ -90,7 +94,7 @@ def change_password() -> tuple[str, int] | Response:
         apply_service_error(form, exc)
         return _security_page(form, 400)
     _stay_logged_in()
-    flash("Your password is changed. Every other session is logged out.", "success")
+    flash(_("Your password is changed. Every other session is logged out."), "success")
     return redirect(url_for("accounts.security"))
 
 
@@ -102,7 +106,7 @@ def log_out_others() -> tuple[str, int] | Response:
         return _security_page(status=400)
     accounts.log_out_other_sessions(current_user)
     _stay_logged_in()
-    flash("You are logged out on every other device and browser.", "success")
+    flash(_("You are logged out on every other device and browser."), "success")
     return redirect(url_for("accounts.security"))
 
 
@@ -144,5 +148,5 @@ def delete() -> tuple[str, int] | Response:
         apply_service_error(form, exc)
         return _data_page(form, 400)
     logout_user()
-    flash("Your account is deleted. Thank you for everything you shared.", "info")
+    flash(_("Your account is deleted. Thank you for everything you shared."), "info")
     return redirect(url_for("forum.home"))

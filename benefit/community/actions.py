@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
 from benefit import permissions
@@ -65,7 +66,7 @@ def follow_in_transaction(user: User, topic: Topic) -> None:
 
 def _check_visible(user: User, topic: Topic) -> None:
     if not permissions.can_view_topic(user, topic):
-        raise _refuse(NotFound("That topic does not exist."))
+        raise _refuse(NotFound(_("That topic does not exist.")))
 
 
 def follow_topic(user: User, topic: Topic) -> None:
@@ -155,9 +156,9 @@ def _set_frequency(user_id: int, kind: str, frequency: str) -> None:
 def update_notification_settings(user: User, frequencies: Mapping[str, str]) -> None:
     for kind, frequency in frequencies.items():
         if kind not in NOTIFICATION_KINDS:
-            raise _refuse(ServiceError("Unknown kind of notification."))
+            raise _refuse(ServiceError(_("Unknown kind of notification.")))
         if frequency not in EMAIL_FREQUENCIES:
-            raise _refuse(ServiceError("Choose immediately, once a day or never.", field=kind))
+            raise _refuse(ServiceError(_("Choose immediately, once a day or never."), field=kind))
     for kind, frequency in frequencies.items():
         _set_frequency(user.id, kind, frequency)
     db.session.commit()

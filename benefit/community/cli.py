@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 
 @click.group("notifications", help="Email notifications.")
@@ -22,8 +23,13 @@ def send(daily: bool) -> None:
 
     report = send_notification_emails(daily=daily)
     click.echo(
-        f"Mails sent: {report.messages} ({report.sent} notifications); "
-        f"failed: {report.failed}; skipped: {report.skipped}."
+        _(
+            "Mails sent: %(messages)d (%(sent)d notifications); failed: %(failed)d; skipped: %(skipped)d.",
+            messages=report.messages,
+            sent=report.sent,
+            failed=report.failed,
+            skipped=report.skipped,
+        )
     )
     if report.failed:
         sys.exit(1)

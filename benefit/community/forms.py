@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from benefit.community.queries import MemberFilter
 from benefit.forms_util import Form, choices
+from benefit.i18n import current_locale
 from benefit.models import EMAIL_FREQUENCIES, LIBRARY_TYPES, NOTIFICATION_KINDS, Tag
 
 
@@ -19,21 +22,23 @@ class DirectoryForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField("Name", validators=[Optional(), Length(max=80)])
-    institution = StringField("Institution", validators=[Optional(), Length(max=120)])
+    q = StringField(_l("Name"), validators=[Optional(), Length(max=80)])
+    institution = StringField(_l("Institution"), validators=[Optional(), Length(max=120)])
     library_type = SelectField(
-        "Library type", choices=choices([("", "Any"), *LIBRARY_TYPES.items()]), validators=[Optional()]
+        _l("Library type"),
+        choices=choices([("", _l("Any")), *LIBRARY_TYPES.items()]),
+        validators=[Optional()],
     )
     country = StringField(
-        "Country",
-        validators=[Optional(), Regexp(r"^[A-Za-z]{2}$", message="Two letters, e.g. PL.")],
-        description="Two-letter code",
+        _l("Country"),
+        validators=[Optional(), Regexp(r"^[A-Za-z]{2}$", message=_l("Two letters, e.g. PL."))],
+        description=_l("Two-letter code"),
     )
-    role = StringField("Role", validators=[Optional(), Length(max=80)])
-    platform = SelectField("Platform", validators=[Optional()])
+    role = StringField(_l("Role"), validators=[Optional(), Length(max=80)])
+    platform = SelectField(_l("Platform"), validators=[Optional()])
 
     def set_platforms(self, tags: list[Tag]) -> None:
-        self.platform.choices = choices([("", "Any"), *((t.slug, t.name) for t in tags)])
+        self.platform.choices = [SelectChoice("", _l("Any")), *(_platform_choice(t) for t in tags)]
 
     def filters(self) -> MemberFilter | None:
         """What to narrow the directory by, or None if a filter is not valid (each says why)."""
@@ -41,6 +46,14 @@ class DirectoryForm(Form):
             return None
         # The filter's fields are named after the form's.
         return MemberFilter(**{f.name: self[f.name].data or "" for f in fields(MemberFilter)})
+
+
+def _platform_choice(tag: Tag) -> SelectChoice:
+    """A platform by its Polish name on a Polish page where it has one ("Newslettery e-mailowe");
+    otherwise by its name, a proper name (Facebook, TikTok) that is nobody's language."""
+    if current_locale() == "pl" and tag.name_pl:
+        return SelectChoice(tag.slug, tag.name_pl)
+    return SelectChoice(tag.slug, tag.name, render_kw={"translate": "no"})
 
 
 class NotificationSettingsForm(Form):

@@ -13,6 +13,7 @@ from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
 from benefit.community import queries
+from benefit.community.wording import notification_html, notification_text
 from benefit.models import NOTIFICATION_KINDS, Tag, Topic, User
 
 
@@ -85,6 +86,8 @@ def init_jinja(app: Flask) -> None:
     app.context_processor(unread_notifications)
     app.jinja_env.globals.update(
         NOTIFICATION_KINDS=NOTIFICATION_KINDS,
+        notification_html=notification_html,
+        notification_text=notification_text,
         community_topic_state=community_topic_state,
         community_follows_tag=community_follows_tag,
     )

@@ -12,13 +12,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale, ngettext
 
 from benefit import permissions
 from benefit.community import actions, queries
 from benefit.community.notifications import unsubscribe_token
-from benefit.email import MailError, build_message, external_url, send_messages
+from benefit.community.wording import notification_text
+from benefit.email import MailError, build_message, external_url, recipient_locale, send_messages
 from benefit.models import Notification, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -92,18 +95,27 @@ def _message(user: User, items: list[Notification], daily: bool) -> EmailMessage
         "List-Unsubscribe": f"<{stop_all}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
-    context = {
+    context: dict[str, Any] = {
         "user": user,
         "notifications": items,
         "open_urls": {n.id: external_url("community.open_notification", notification_id=n.id) for n in items},
         "unsubscribe": {kind: unsubscribe_url(user.id, [kind]) for kind in kinds},
         "settings_url": external_url("community.notification_settings"),
     }
-    if daily:
-        plural = "s" if len(items) != 1 else ""
-        subject = f"{len(items)} new notification{plural} on {current_app.config['SITE_NAME']}"
-        return build_message(user.email or "", subject, "notification_daily", headers=headers, **context)
-    return build_message(user.email or "", items[0].message, "notification", headers=headers, **context)
+    # In the member's language, wherever the command runs: the subject, both bodies, their dates.
+    locale = recipient_locale(user.locale)
+    with force_locale(locale):
+        if daily:
+            site = current_app.config["SITE_NAME"]
+            subject = ngettext(
+                "%(num)d new notification on %(site)s",
+                "%(num)d new notifications on %(site)s",
+                len(items),
+                site=site,
+            )
+            return build_message(user.email or "", subject, "notification_daily", headers=headers, **context)
+        subject = notification_text(items[0])
+        return build_message(user.email or "", subject, "notification", headers=headers, **context)
 
 
 def _send(batch: list[tuple[EmailMessage, list[int]]], report: DeliveryReport) -> None:

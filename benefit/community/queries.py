@@ -214,7 +214,7 @@ def notifications_page(user: User, page: int) -> Pagination:
         sa.select(Notification)
         .where(Notification.user_id == user.id)
         .order_by(Notification.id.desc())
-        .options(selectinload(Notification.actor))
+        .options(selectinload(Notification.actor), selectinload(Notification.topic))
     )
     return db.paginate(stmt, page=page, per_page=_per_page(), error_out=False)
 
@@ -271,5 +271,9 @@ def topics_by_id(ids: Iterable[int]) -> dict[int, Topic]:
 
 
 def notifications_by_id(ids: Iterable[int]) -> dict[int, Notification]:
-    stmt = sa.select(Notification).where(Notification.id.in_(set(ids)))
+    stmt = (
+        sa.select(Notification)
+        .where(Notification.id.in_(set(ids)))
+        .options(selectinload(Notification.actor), selectinload(Notification.topic))
+    )
     return {n.id: n for n in db.session.scalars(stmt)}

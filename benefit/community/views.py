@@ -4,6 +4,8 @@ render or redirect."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -32,7 +34,7 @@ def directory() -> str:
 def member(username: str) -> str:
     found = queries.member_page(current_user, username, page_arg())
     if found is None:
-        abort(404, "There is no member with that username.")
+        abort(404, _("There is no member with that username."))
     return render_template(
         "community/member.html",
         member=found.member,
@@ -60,7 +62,7 @@ def open_notification(notification_id: int) -> Response:
         abort(404)
     if opened.topic is None:
         if opened.gone:
-            flash("That post is no longer available.", "info")
+            flash(_("That post is no longer available."), "info")
         return redirect(url_for("community.notifications"))
     if opened.reply_id is not None:
         return redirect(url_for("forum.reply_permalink", reply_id=opened.reply_id))
@@ -71,7 +73,10 @@ def open_notification(notification_id: int) -> Response:
 @login_required
 def mark_all_read() -> Response:
     count = actions.mark_all_read(current_user)
-    flash(f"Marked {count} notification{'s' if count != 1 else ''} as read.", "success")
+    flash(
+        ngettext("Marked %(num)d notification as read.", "Marked %(num)d notifications as read.", count),
+        "success",
+    )
     return redirect(url_for("community.notifications"))
 
 
@@ -86,7 +91,7 @@ def notification_settings() -> str | Response:
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            flash("Your notification settings are saved.", "success")
+            flash(_("Your notification settings are saved."), "success")
             return redirect(url_for("community.notification_settings"))
     return render_template(
         "community/notification_settings.html",
@@ -124,7 +129,7 @@ def bookmarks() -> str:
 def follow_topic(topic_id: int) -> Response:
     topic = visible_topic_or_404(topic_id)
     actions.follow_topic(current_user, topic)
-    flash("You follow this topic: replies will show in your notifications.", "success")
+    flash(_("You follow this topic: replies will show in your notifications."), "success")
     return back_to(url_for("forum.topic", topic_id=topic.id, slug=topic.slug))
 
 
@@ -133,7 +138,7 @@ def follow_topic(topic_id: int) -> Response:
 def unfollow_topic(topic_id: int) -> Response:
     topic = visible_topic_or_404(topic_id)
     actions.unfollow_topic(current_user, topic)
-    flash("You no longer follow this topic.", "success")
+    flash(_("You no longer follow this topic."), "success")
     return back_to(url_for("forum.topic", topic_id=topic.id, slug=topic.slug))
 
 
@@ -142,7 +147,7 @@ def unfollow_topic(topic_id: int) -> Response:
 def bookmark(topic_id: int) -> Response:
     topic = visible_topic_or_404(topic_id)
     actions.bookmark_topic(current_user, topic)
-    flash("Bookmarked. Find it under Bookmarks.", "success")
+    flash(_("Bookmarked. Find it under Bookmarks."), "success")
     return back_to(url_for("forum.topic", topic_id=topic.id, slug=topic.slug))
 
 
@@ -151,7 +156,7 @@ def bookmark(topic_id: int) -> Response:
 def unbookmark(topic_id: int) -> Response:
     topic = visible_topic_or_404(topic_id)
     actions.remove_bookmark(current_user, topic)
-    flash("Bookmark removed.", "success")
+    flash(_("Bookmark removed."), "success")
     return back_to(url_for("forum.topic", topic_id=topic.id, slug=topic.slug))
 
 
@@ -167,7 +172,7 @@ def _tag_or_404(slug: str) -> Tag:
 def follow_tag(slug: str) -> Response:
     tag = _tag_or_404(slug)
     actions.follow_tag(current_user, tag)
-    flash(f"You follow {tag.name}.", "success")
+    flash(_("You follow %(tag)s.", tag=tag.name), "success")
     return back_to(url_for("forum.tag", slug=tag.slug))
 
 
@@ -176,5 +181,5 @@ def follow_tag(slug: str) -> Response:
 def unfollow_tag(slug: str) -> Response:
     tag = _tag_or_404(slug)
     actions.unfollow_tag(current_user, tag)
-    flash(f"You no longer follow {tag.name}.", "success")
+    flash(_("You no longer follow %(tag)s.", tag=tag.name), "success")
     return back_to(url_for("forum.tag", slug=tag.slug))

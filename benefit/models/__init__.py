@@ -27,7 +27,7 @@ from benefit.models.social import (
 )
 from benefit.models.subscriptions import FREQUENCIES, DigestDelivery, Subscription
 from benefit.models.types import utcnow
-from benefit.models.user import LIBRARY_TYPES, ROLES, User, new_session_token, user_platform
+from benefit.models.user import LIBRARY_TYPES, ROLE_LABELS, ROLES, User, new_session_token, user_platform
 
 __all__ = [
     "EMAIL_FREQUENCIES",
@@ -38,6 +38,7 @@ __all__ = [
     "LIBRARY_TYPES",
     "MISTAKE_CATEGORIES",
     "NOTIFICATION_KINDS",
+    "ROLE_LABELS",
     "ROLES",
     "TAG_KINDS",
     "AuditLog",

@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from benefit.extensions import db
 from benefit.models.types import UTCDateTime, utcnow
 from benefit.models.user import User
 
-NOTIFICATION_KINDS: dict[str, str] = {
-    "reply": "Replies to your topics and topics you follow",
-    "mention": "Mentions of you",
-    "vote_milestone": "A mistake you reported passing 10 votes",
-    "moderation": "Moderation decisions about your posts",
+if TYPE_CHECKING:
+    from benefit.models.forum import Topic
+
+# Labels are lazy: each is read in the reader's language (a page's, or a mail's recipient's).
+NOTIFICATION_KINDS: dict[str, LazyString] = {
+    "reply": _l("Replies to your topics and topics you follow"),
+    "mention": _l("Mentions of you"),
+    "vote_milestone": _l("A mistake you reported passing 10 votes"),
+    "moderation": _l("Moderation decisions about your posts"),
 }
-EMAIL_FREQUENCIES: dict[str, str] = {
-    "immediately": "Immediately",
-    "daily": "Once a day",
-    "never": "Never",
+EMAIL_FREQUENCIES: dict[str, LazyString] = {
+    "immediately": _l("Immediately"),
+    "daily": _l("Once a day"),
+    "never": _l("Never"),
 }
 
 
@@ -78,6 +85,8 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    # What the notification is about: its text is written from it in the reader's language.
+    topic: Mapped[Topic | None] = relationship(foreign_keys=[topic_id], viewonly=True)
 
 
 class NotificationSetting(db.Model):  # type: ignore[name-defined,misc]

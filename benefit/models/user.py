@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,18 +19,24 @@ from benefit.models.types import UTCDateTime, utcnow
 if TYPE_CHECKING:
     from benefit.models.forum import Tag
 
-LIBRARY_TYPES: dict[str, str] = {
-    "public": "Public library",
-    "pedagogical": "Pedagogical library",
-    "school": "School library",
-    "academic": "Academic library",
-    "national": "National library",
-    "special": "Special library",
-    "community": "Community library",
-    "other": "Other",
+# Labels are lazy: each is read in the reader's language when a page or a mail shows it.
+LIBRARY_TYPES: dict[str, LazyString] = {
+    "public": _l("Public library"),
+    "pedagogical": _l("Pedagogical library"),
+    "school": _l("School library"),
+    "academic": _l("Academic library"),
+    "national": _l("National library"),
+    "special": _l("Special library"),
+    "community": _l("Community library"),
+    "other": _l("Other"),
 }
 
 ROLES = ("member", "moderator", "admin")
+ROLE_LABELS: dict[str, LazyString] = {
+    "member": _l("Member"),
+    "moderator": _l("Moderator"),
+    "admin": _l("Administrator"),
+}
 
 
 def new_session_token() -> str:
@@ -105,11 +113,15 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def library_type_label(self) -> str:
-        return LIBRARY_TYPES.get(self.library_type, self.library_type)
+        return str(LIBRARY_TYPES.get(self.library_type, self.library_type))
+
+    @property
+    def role_label(self) -> str:
+        return str(ROLE_LABELS.get(self.role, self.role))
 
     @property
     def public_name(self) -> str:
-        return "Former member" if self.is_deleted else self.display_name
+        return str(_l("Former member")) if self.is_deleted else self.display_name
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -28,3 +28,15 @@ def test_polish_text_and_quoted_english_pass():
 
 def test_an_element_in_english_ends_where_it_closes():
     assert english_left(page('<div lang="en"><p>the post</p></div><p>Reply to this</p>'))
+
+
+def test_polish_e_mail_is_not_english_mail():
+    assert english_left(page("<p>Adres e-mail, przegląd e-mailowy, E-maile</p>")) == []
+    assert english_left(page("<p>Podaj email</p>"))
+    assert english_left(page("<p>Sprawdź mail</p>"))
+
+
+def test_a_polish_word_is_read_whole():
+    # "hasło" and "hasła" begin with "has", "tematy" with nothing English: all Polish.
+    assert english_left(page("<p>Hasło, nowe hasła, Twojego hasła</p>")) == []
+    assert english_left(page("<p>Hasło has changed</p>"))

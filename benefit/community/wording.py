@@ -1,0 +1,67 @@
+"""A notification's sentence, written when it is read, in the reader's language.
+
+The row keeps the English sentence it was made with (`Notification.message`: the export, and kinds
+written elsewhere, show it); replies, mentions and vote milestones are rewritten from what they are
+about, so a Polish member reads Polish and an English one English. In HTML the topic's title
+carries its own `lang` (WCAG 3.1.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import Markup
+
+from benefit.forum.votes import VOTE_MILESTONE
+from benefit.models import NOTIFICATION_KINDS, Notification
+
+
+def _sentence(n: Notification, name_of: Callable[[str], str], title_of: Callable[[str], str]) -> str | None:
+    """The sentence in the current language, or None for a kind told only by its stored message."""
+    topic = n.topic
+    if topic is None or n.kind not in ("reply", "mention", "vote_milestone"):
+        return None
+    title = title_of(topic.title)
+    if n.kind == "vote_milestone":
+        return str(
+            ngettext(
+                "%(num)d member has seen the mistake you reported: “%(title)s”.",
+                "%(num)d members have seen the mistake you reported: “%(title)s”.",
+                VOTE_MILESTONE,
+                title=title,
+            )
+        )
+    # No actor: an anonymous report's author (a mention), or a member since removed.
+    name = _("A member") if n.actor is None else name_of(n.actor.public_name)
+    if n.kind == "reply":
+        return str(_("%(name)s replied to “%(title)s”", name=name, title=title))
+    if n.reply_id is not None:
+        return str(_("%(name)s mentioned you in a reply to “%(title)s”", name=name, title=title))
+    return str(_("%(name)s mentioned you in “%(title)s”", name=name, title=title))
+
+
+def _stored(n: Notification) -> str:
+    return n.message or str(NOTIFICATION_KINDS.get(n.kind, n.kind))
+
+
+def notification_text(n: Notification) -> str:
+    """The sentence as plain text: a mail's subject and its text part."""
+    return _sentence(n, str, str) or _stored(n)
+
+
+def notification_html(n: Notification) -> Markup:
+    """The sentence for a page or an HTML mail: names and titles escaped, each title in its language."""
+    language = n.topic.language if n.topic is not None else "en"
+
+    # Names stay plain text inside the sentence (the pages' tests read it whole); they are escaped.
+    def name_of(name: str) -> str:
+        return Markup.escape(name)
+
+    def title_of(title: str) -> str:
+        return Markup('<span lang="{}">{}</span>').format(language, title)
+
+    # The translation is trusted text, as Jinja's own `_()` treats it; the values are escaped above.
+    sentence = _sentence(n, name_of, title_of)
+    return Markup(sentence) if sentence is not None else Markup.escape(_stored(n))

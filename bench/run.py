@@ -45,6 +45,8 @@ NOTES = [
     "mid-run (the memory figure is then after the whole load)",
     "BENEFIT_RATELIMIT_ENABLED=false: rate limits on voting and posting are off for the benchmark",
     "BENEFIT_REPLIES_PER_PAGE=50: the topic page renders all 50 replies of its topic",
+    "visitors' pages come from the page cache in Redis (BENEFIT_CACHE_URL); member rows are logged in "
+    "and always rendered",
     "wrk: 4 threads x 1 connection each (sync workers close each connection after its response); "
     "every scenario warmed up before it is measured",
 ]
@@ -111,29 +113,61 @@ def _vote_requests(ctx: Context) -> Requests:
     return Requests(conns)
 
 
+def _as_members(paths: Callable[[Context], list[str]]) -> Callable[[Context], Requests]:
+    """The same GETs, each connection logged in as one of the bench members."""
+
+    def build(ctx: Context) -> Requests:
+        walks = Requests.gets(paths(ctx)).per_connection
+        return Requests([(member.cookie, reqs) for member, (_, reqs) in zip(ctx.members, walks, strict=True)])
+
+    return build
+
+
+# Read pages: (name, label, members' p95 budget in ms, the paths). Each is measured twice: as a
+# visitor (served from the page cache: budget VISITOR_BUDGET_MS) and as a logged-in member.
+READ_PAGES: list[tuple[str, str, float, Callable[[Context], list[str]]]] = [
+    ("home", "home /", 25, lambda c: ["/"]),
+    ("practices", "list /practices", 25, lambda c: _list_paths("practices", c)),
+    ("discussions", "list /discussions", 25, lambda c: _list_paths("discussions", c)),
+    ("mistakes", "list /mistakes", 25, lambda c: _list_paths("mistakes", c)),
+    ("tag", "tag page (all 53 tags)", 25, lambda c: [f"/tags/{s}" for s in c.tags]),
+    ("topic", "topic, 50 replies", 30, lambda c: [f"/t/{tid}/{slug}" for tid, slug in c.long_topics]),
+]
+VISITOR_BUDGET_MS = 5
+
+
+def _search_paths(ctx: Context) -> list[str]:
+    return [f"/search?{urllib.parse.urlencode({'q': q})}" for q in ctx.queries]
+
+
 SCENARIOS: list[Scenario] = [
-    Scenario("home", "home /", 25, lambda c: Requests.gets(["/"])),
-    Scenario("practices", "list /practices", 25, lambda c: Requests.gets(_list_paths("practices", c))),
-    Scenario("discussions", "list /discussions", 25, lambda c: Requests.gets(_list_paths("discussions", c))),
-    Scenario("mistakes", "list /mistakes", 25, lambda c: Requests.gets(_list_paths("mistakes", c))),
-    Scenario("tag", "tag page (all 53 tags)", 25, lambda c: Requests.gets([f"/tags/{s}" for s in c.tags])),
-    Scenario(
-        "topic",
-        "topic, 50 replies",
-        30,
-        lambda c: Requests.gets([f"/t/{tid}/{slug}" for tid, slug in c.long_topics]),
+    *(
+        Scenario(name, f"{label}, visitor", VISITOR_BUDGET_MS, lambda c, paths=paths: Requests.gets(paths(c)))
+        for name, label, _, paths in READ_PAGES
+    ),
+    *(
+        Scenario(f"{name}-member", f"{label}, member", budget, _as_members(paths), logged_in=True)
+        for name, label, budget, paths in READ_PAGES
     ),
     Scenario(
         "search",
         "search, 200 queries",
         60,
-        lambda c: Requests.gets([f"/search?{urllib.parse.urlencode({'q': q})}" for q in c.queries]),
+        lambda c: Requests.gets(_search_paths(c)),
         requires="search.search",
+    ),
+    Scenario(
+        "search-member",
+        "search, 200 queries, member",
+        60,
+        _as_members(_search_paths),
+        requires="search.search",
+        logged_in=True,
     ),
     Scenario(
         "vote",
         "vote toggle (POST)",
-        20,
+        15,
         _vote_requests,
         ok_statuses=(200, 302, 303),
         requires="vote",
@@ -445,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
         "BENEFIT_REPLIES_PER_PAGE": "50",
         "BENEFIT_SECRET_KEY": "bench-only-secret",
         "BENEFIT_ACCESS_LOG": "",
+        # Visitors' pages from Redis, as in production (each run under its own prefix).
+        "BENEFIT_CACHE_URL": os.environ.get("BENEFIT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+        "BENEFIT_PAGE_CACHE_PREFIX": f"benefit:bench:{started.strftime('%Y%m%dT%H%M%S')}:",
     }
 
     # 2. Search index.

@@ -7,12 +7,14 @@ templates.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from benefit import permissions
 from benefit.forum import queries
@@ -40,6 +42,15 @@ def tag_name(tag: Tag) -> tuple[str, str]:
 
 def tag_description(tag: Tag) -> tuple[str, str]:
     return tag.localized_description(current_locale())
+
+
+_TITLE = re.compile(r"\*([^*]+)\*")
+
+
+def tag_text(text: str) -> Markup:
+    """A tag description as HTML: the taxonomy writes a work's title as `*The Librarian Is In*`;
+    it becomes a `<cite>` in the title's own language (English in the taxonomy), not asterisks."""
+    return Markup(_TITLE.sub(lambda m: f'<cite lang="en">{m.group(1)}</cite>', str(escape(text))))
 
 
 def avoiding_practices(topic: Topic) -> list[Topic] | None:
@@ -90,6 +101,7 @@ def _tag_url_builder() -> Any:
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["tag_text"] = tag_text
     app.jinja_env.globals.update(
         vote_phrase=vote_phrase,
         tag_name=tag_name,

@@ -83,8 +83,11 @@ def _url(topic: Topic) -> str:
 
 
 def test_reading_pages_are_polish(client, forum):
-    urls = ["/", "/practices", "/mistakes", "/discussions", "/tags", "/tags/booktok", "/tags/instagram",
-            "/privacy", _url(forum["practice"]), _url(forum["mistake"]), "/practices?language=pl"]  # fmt: skip
+    urls = [
+        *("/", "/practices", "/mistakes", "/discussions", "/practices?language=pl"),
+        *("/tags", "/tags/booktok", "/tags/instagram", "/privacy"),
+        *(_url(forum["practice"]), _url(forum["mistake"])),
+    ]
     for url in urls:
         response = client.get(url, headers=PL)
         assert response.status_code == 200, url
@@ -158,8 +161,8 @@ def test_the_composer_stores_the_language_defaulting_to_the_interface(client, lo
     client.post(f"/r/{reply.id}/edit", data={"body": "Odpowiedź po polsku", "language": "pl"})
     db.session.refresh(reply)
     assert (reply.body, reply.language) == ("Odpowiedź po polsku", "pl")
-    client.post(f"/t/{practice.id}/edit", data={"kind": "practice", "title": practice.title, "body": practice.body,
-                                                "platforms": "tiktok", "language": "en"})  # fmt: skip
+    edited = {"kind": "practice", "title": practice.title, "body": practice.body, "platforms": "tiktok"}
+    client.post(f"/t/{practice.id}/edit", data={**edited, "language": "en"})
     db.session.refresh(practice)
     assert practice.language == "en"
 

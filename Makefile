@@ -31,6 +31,7 @@ benefit/translations/%/LC_MESSAGES/messages.mo: benefit/translations/%/LC_MESSAG
 
 i18n: install ## extract every message, update the catalogues, compile them (then translate what is new)
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k ngettext:1,2 -k lazy_ngettext:1,2 \
+		--ignore-dirs ".* ._ __pycache__" \
 		--no-location --sort-output --project BENEFIT -o benefit/translations/messages.pot .
 	$(VENV)/bin/pybabel -q update -i benefit/translations/messages.pot -d benefit/translations \
 		--no-fuzzy-matching --ignore-obsolete

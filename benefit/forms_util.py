@@ -6,6 +6,7 @@ from collections.abc import Hashable, Iterable
 from typing import Any, cast
 
 from flask import flash
+from flask_babel import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import Field, PasswordField, StringField, TextAreaField
@@ -41,8 +42,9 @@ def apply_service_error(form: FlaskForm, exc: ServiceError) -> None:
         flash(exc.message, "error")
 
 
-def choices(items: Iterable[tuple[str, str]]) -> list[SelectChoice]:
-    """WTForms 3.3 takes SelectChoice objects (tuples are deprecated)."""
+def choices(items: Iterable[tuple[str, str | LazyString]]) -> list[SelectChoice]:
+    """WTForms 3.3 takes SelectChoice objects (tuples are deprecated). Labels may be lazy
+    (`lazy_gettext`): they are read in the reader's language when the field renders."""
     return [SelectChoice(value, label) for value, label in items]
 
 
@@ -71,7 +73,7 @@ class CachedSelect(Select):
                 field.id,
                 field.name,
                 field.data,
-                tuple((c.value, c.label) for c in options),
+                tuple((c.value, str(c.label)) for c in options),  # in this request's language
                 tuple(sorted(kwargs.items())),
                 tuple(getattr(field.flags, a, None) for a in self.validation_attrs),
             )

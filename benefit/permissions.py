@@ -7,6 +7,7 @@ from typing import Any, TypeAlias, TypeVar, cast
 
 import flask_login
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from benefit.models import Reply, Topic, User, utcnow
 
@@ -36,10 +37,12 @@ def moderation_refusal(user: AnyUser) -> str | None:
     """
     member = _member(user)
     if member is None or not member.is_moderator or member.is_deleted:
-        return "Only moderators can do that."
+        return str(_("Only moderators can do that."))
     if member.is_suspended():
-        until = member.suspended_until
-        return f"Your account is suspended: you cannot moderate until {until:%d %B %Y, %H:%M UTC}."
+        from benefit.i18n import format_day  # benefit.i18n imports web, which imports this module
+
+        until = format_day(member.suspended_until, "datetime")
+        return str(_("Your account is suspended: you cannot moderate until %(until)s UTC.", until=until))
     return None
 
 

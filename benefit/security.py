@@ -11,9 +11,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from limits import RateLimitItem
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Everything comes from this site: no inline script or style, no plugins, no framing.
@@ -136,13 +139,32 @@ def retry_seconds() -> int | None:
     return max(1, math.ceil(current.reset_at - time.time()))
 
 
+def _period(unit: str, n: int) -> str:
+    """ "1 minute", "5 minutes": a count of one unit, as it reads after "in" and "per"."""
+    if unit == "second":
+        return str(ngettext("%(num)d second", "%(num)d seconds", n))
+    if unit == "minute":
+        return str(ngettext("%(num)d minute", "%(num)d minutes", n))
+    if unit == "hour":
+        return str(ngettext("%(num)d hour", "%(num)d hours", n))
+    return str(ngettext("%(num)d day", "%(num)d days", n))
+
+
 def describe_wait(seconds: int) -> str:
     if seconds < 90:
-        return "1 second" if seconds == 1 else f"{seconds} seconds"
+        return _period("second", seconds)
     minutes = math.ceil(seconds / 60)
     if minutes < 90:
-        return f"{minutes} minutes"
-    return f"{math.ceil(minutes / 60)} hours"
+        return _period("minute", minutes)
+    return _period("hour", math.ceil(minutes / 60))
+
+
+def describe_limit(item: RateLimitItem) -> str:
+    """ "10 per 1 minute", in the reader's language (Flask-Limiter's own text is English only)."""
+    unit = item.GRANULARITY.name
+    if unit not in ("second", "minute", "hour", "day"):
+        return str(item)
+    return str(_("%(amount)d per %(period)s", amount=item.amount, period=_period(unit, item.multiples)))
 
 
 def storage_name(uri: str) -> str:
@@ -253,7 +275,7 @@ def register_security(app: Flask) -> None:
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_MIMETYPES:
             values += [*request.form.keys(), *(v for _, v in request.form.items(multi=True))]
         if any("\x00" in value for value in values):
-            abort(400, "The request contained a character this site does not accept (U+0000).")
+            abort(400, _("The request contained a character this site does not accept (U+0000)."))
 
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -269,11 +291,11 @@ def register_security(app: Flask) -> None:
 
         seconds = retry_seconds()
         headers: dict[str, Any] = {}
-        message = "Too many requests in a short time."
+        message = _("Too many requests in a short time.")
         if seconds is not None:
             headers["Retry-After"] = str(seconds)
-            message += f" You can try again in {describe_wait(seconds)}."
-        return render_error(429, message, str(error.description)), 429, headers
+            message += " " + _("You can try again in %(wait)s.", wait=describe_wait(seconds))
+        return render_error(429, message, describe_limit(error.limit.limit)), 429, headers
 
     app.extensions["benefit.rate_limited_endpoints"] = apply_rate_limits(app)
     watch = app.extensions["benefit.rate_limit_watch"] = StorageWatch(app)

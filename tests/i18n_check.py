@@ -29,9 +29,9 @@ ENGLISH = frozenset(
 )
 SEEN_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label", "aria-description")
 VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
-# Whole words, Polish letters included ("hasło" is not "has"); "e-mail" (e-maile, e-mailowy) is
-# Polish, as the glossary writes it, while "email" and "mail" are not.
-WORD = re.compile(r"(?:[Ee]-)?[^\W\d_]+")
+# Words of any alphabet ("hasło" is not "has" + "o", "flagę" not "flag"), hyphenated ones whole
+# (Polish writes "e-mail", which is not the English "mail").
+WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 class _Walker(HTMLParser):

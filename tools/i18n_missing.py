@@ -19,6 +19,13 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
             "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}  # fmt: skip
 
 
+def _directory_filter(path: str) -> bool:
+    """Babel's default skips every directory named `_…`, templates/_macros too; `make i18n` passes
+    `--ignore-dirs ".* ._ __pycache__"` for the same reason."""
+    name = Path(path).name
+    return not (name.startswith(".") or name == "__pycache__")
+
+
 def main(prefixes: list[str]) -> int:
     methods = []
     for line in (ROOT / "babel.cfg").read_text().splitlines():
@@ -29,7 +36,8 @@ def main(prefixes: list[str]) -> int:
     with (ROOT / "benefit/translations/pl/LC_MESSAGES/messages.po").open("rb") as handle:
         polish = read_po(handle, locale="pl")
     missing = 0
-    for filename, lineno, message, _, _ in extract_from_dir(str(ROOT), methods, keywords=KEYWORDS):
+    found = extract_from_dir(str(ROOT), methods, keywords=KEYWORDS, directory_filter=_directory_filter)
+    for filename, lineno, message, _, _ in found:
         if prefixes and not any(filename.startswith(p) for p in prefixes):
             continue
         key = message[0] if isinstance(message, tuple) else message

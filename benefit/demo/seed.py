@@ -16,10 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from benefit.demo.polish_tags import add_polish_synonyms, apply_polish_names
 from benefit.extensions import db
 from benefit.forum.actions import make_slug
-from benefit.forum.tags import load_taxonomy
+from benefit.forum.tags import add_polish_synonyms, apply_polish_names, load_taxonomy
 from benefit.markup import render_markdown
 from benefit.models import Reply, Tag, Topic, User, Vote, utcnow
 

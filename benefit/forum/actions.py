@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from slugify import slugify
 
 from benefit import permissions
@@ -13,6 +15,7 @@ from benefit.community import actions as social
 from benefit.extensions import db
 from benefit.forum.atomic import rollback_on_refusal
 from benefit.forum.tags import resolve_tags
+from benefit.i18n import format_day
 from benefit.markup import render_markdown
 from benefit.models import (
     KINDS,
@@ -24,6 +27,7 @@ from benefit.models import (
     User,
     utcnow,
 )
+from benefit.models.forum import POST_LANGUAGES
 from benefit.moderation.actions import record_moderator_edit
 from benefit.refusals import NotAllowed, NotFound, ServiceError, Suspended, TopicLocked
 
@@ -33,6 +37,8 @@ class TopicDraft:
     kind: str
     title: str
     body: str
+    # The language the post is written in (POST_LANGUAGES); None leaves it as it is ("en" when new).
+    language: str | None = None
     platforms: list[str] = field(default_factory=list)
     trends: list[str] = field(default_factory=list)
     # Mistakes only.
@@ -60,14 +66,15 @@ def make_slug(title: str) -> str:
 
 def check_can_post(user: User) -> None:
     if user.is_suspended():
-        until = user.suspended_until.strftime("%d %B %Y") if user.suspended_until else ""
+        until = format_day(user.suspended_until)
+        reason = user.suspension_reason or _("no reason given")
         raise Suspended(
-            f"Your account is suspended until {until}: {user.suspension_reason or 'no reason given'}."
+            _("Your account is suspended until %(until)s: %(reason)s.", until=until, reason=reason)
         )
     if user.email_confirmed_at is None:
-        raise NotAllowed("Confirm your email address before posting. Check your inbox.")
+        raise NotAllowed(_("Confirm your email address before posting. Check your inbox."))
     if user.is_deleted:
-        raise NotAllowed("This account has been deleted.")
+        raise NotAllowed(_("This account has been deleted."))
 
 
 def needs_review(user: User) -> bool:
@@ -80,9 +87,9 @@ def has_letter_or_digit(text: str) -> bool:
 
 def _check_text(draft: TopicDraft) -> None:
     if not has_letter_or_digit(draft.title):
-        raise ServiceError("A title needs at least one letter or digit.", field="title")
+        raise ServiceError(_("A title needs at least one letter or digit."), field="title")
     if not draft.body.strip():
-        raise ServiceError("Write the text of your post.", field="body")
+        raise ServiceError(_("Write the text of your post."), field="body")
 
 
 def _apply_draft(topic: Topic, draft: TopicDraft) -> list[User]:
@@ -91,20 +98,20 @@ def _apply_draft(topic: Topic, draft: TopicDraft) -> list[User]:
     Anonymity is not the draft's to change: start_topic and edit_topic decide it.
     """
     if draft.kind not in KINDS:
-        raise ServiceError("Choose practice, discussion or mistake.", field="kind")
+        raise ServiceError(_("Choose practice, discussion or mistake."), field="kind")
     _check_text(draft)
     platforms = resolve_tags(draft.platforms, "platform")
     trends = resolve_tags(draft.trends, "trend")
     if draft.kind == "mistake":
         if draft.category not in MISTAKE_CATEGORIES:
-            raise ServiceError("Choose the category of this mistake.", field="category")
+            raise ServiceError(_("Choose the category of this mistake."), field="category")
         if not draft.how_to_avoid.strip():
-            raise ServiceError("Say how to avoid this mistake.", field="how_to_avoid")
+            raise ServiceError(_("Say how to avoid this mistake."), field="how_to_avoid")
         unknown = [t for t in draft.library_types if t not in LIBRARY_TYPES]
         if unknown:
-            raise ServiceError("Choose library types from the list.", field="library_types")
+            raise ServiceError(_("Choose library types from the list."), field="library_types")
     elif not platforms:
-        raise ServiceError("Tag at least one platform.", field="platforms")
+        raise ServiceError(_("Tag at least one platform."), field="platforms")
     how_to_avoid = draft.how_to_avoid if draft.kind == "mistake" else ""
     mentioned = social.resolve_mentions(draft.body, how_to_avoid)
     names = [u.username for u in mentioned]
@@ -112,6 +119,8 @@ def _apply_draft(topic: Topic, draft: TopicDraft) -> list[User]:
     topic.title = draft.title.strip()
     topic.slug = make_slug(topic.title)
     topic.body = draft.body
+    if draft.language is not None:
+        topic.language = _language(draft.language)
     topic.body_html = render_markdown(draft.body, mentions=names)
     topic.tags = platforms + trends
     if draft.kind == "mistake":
@@ -129,6 +138,12 @@ def _apply_draft(topic: Topic, draft: TopicDraft) -> list[User]:
     return mentioned
 
 
+def _language(code: str) -> str:
+    if code not in POST_LANGUAGES:
+        raise ServiceError(_("Choose the language the post is written in."), field="language")
+    return code
+
+
 def _practices(ids: list[int]) -> list[Topic]:
     if not ids:
         return []
@@ -138,7 +153,7 @@ def _practices(ids: list[int]) -> list[Topic]:
         )
     )
     if len(found) != len(set(ids)):
-        raise ServiceError("Link only published practices.", field="avoided_by")
+        raise ServiceError(_("Link only published practices."), field="avoided_by")
     return found
 
 
@@ -173,7 +188,7 @@ def _record_revision(topic: Topic, reply: Reply | None, editor: User) -> None:
     )
 
 
-GIVE_UP_ANONYMITY = (
+GIVE_UP_ANONYMITY = _l(
     "If you untick this box, your name will show on this post, in lists, feeds and search results. "
     "To do that, also tick “Yes, show my name on this post”; to stay “a member”, tick this box again."
 )
@@ -189,7 +204,7 @@ def _anonymity_after_edit(editor: User, topic: Topic, draft: TopicDraft) -> bool
         return topic.is_anonymous
     if topic.is_anonymous and not draft.is_anonymous:
         if not draft.show_my_name:
-            raise ServiceError(GIVE_UP_ANONYMITY, field="is_anonymous")
+            raise ServiceError(str(GIVE_UP_ANONYMITY), field="is_anonymous")
         return False
     return topic.is_anonymous or (draft.is_anonymous and draft.kind == "mistake")
 
@@ -197,7 +212,7 @@ def _anonymity_after_edit(editor: User, topic: Topic, draft: TopicDraft) -> bool
 @rollback_on_refusal
 def edit_topic(editor: User, topic: Topic, draft: TopicDraft) -> Topic:
     if not permissions.can_edit_topic(editor, topic):
-        raise NotAllowed("You can only edit your own posts.")
+        raise NotAllowed(_("You can only edit your own posts."))
     anonymous = _anonymity_after_edit(editor, topic, draft)
     if topic.title == draft.title.strip() and topic.body == draft.body:
         changed_text = False
@@ -217,22 +232,23 @@ def edit_topic(editor: User, topic: Topic, draft: TopicDraft) -> Topic:
 
 def _check_reply_text(body: str) -> None:
     if not body.strip():
-        raise ServiceError("Write something to reply.", field="body")
+        raise ServiceError(_("Write something to reply."), field="body")
 
 
 @rollback_on_refusal
-def reply_to_topic(author: User, topic: Topic, body: str) -> Reply:
+def reply_to_topic(author: User, topic: Topic, body: str, language: str = "en") -> Reply:
     check_can_post(author)
     _check_reply_text(body)
+    language = _language(language)
     if not permissions.can_view_topic(author, topic):
-        raise NotFound("That topic does not exist.")
+        raise NotFound(_("That topic does not exist."))
     if topic.is_locked and not author.is_moderator:
-        raise TopicLocked("This topic is locked: it takes no new replies.")
+        raise TopicLocked(_("This topic is locked: it takes no new replies."))
     if topic.state != "published":
-        raise NotAllowed("Replies open when the topic is published.")
+        raise NotAllowed(_("Replies open when the topic is published."))
     mentioned = social.resolve_mentions(body)
     body_html = render_markdown(body, mentions=[u.username for u in mentioned])
-    reply = Reply(topic=topic, author=author, body=body, body_html=body_html)
+    reply = Reply(topic=topic, author=author, body=body, body_html=body_html, language=language)
     reply.state = "pending" if needs_review(author) else "published"
     db.session.add(reply)
     if reply.state == "published":
@@ -247,10 +263,12 @@ def reply_to_topic(author: User, topic: Topic, body: str) -> Reply:
 
 
 @rollback_on_refusal
-def edit_reply(editor: User, reply: Reply, body: str) -> Reply:
+def edit_reply(editor: User, reply: Reply, body: str, language: str | None = None) -> Reply:
     if not permissions.can_edit_reply(editor, reply):
-        raise NotAllowed("You can only edit your own replies.")
+        raise NotAllowed(_("You can only edit your own replies."))
     _check_reply_text(body)
+    if language is not None:
+        reply.language = _language(language)
     if body != reply.body:
         _record_revision(reply.topic, reply, editor)
         mentioned = social.resolve_mentions(body)

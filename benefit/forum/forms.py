@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     RadioField,
@@ -13,10 +15,13 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from benefit.forms_util import Form, choices
+from benefit.i18n import current_locale
 from benefit.models import KINDS, LIBRARY_TYPES, MISTAKE_CATEGORIES
+from benefit.models.forum import POST_LANGUAGES
 
 BODY_MAX = 50_000
 
@@ -39,79 +44,104 @@ def parse_topic_refs(raw: str) -> list[int]:
     return ids
 
 
+def language_field() -> SelectField:
+    """ "Language of this post": Polski / English, each named in itself and marked so (`lang`).
+    It starts as the author's interface language; a form sent without it (an older page) keeps that.
+    A value not in the list is refused beside the field (WTForms' "Not a valid choice")."""
+    return SelectField(
+        _l("Language of this post"),
+        choices=[SelectChoice(code, name, render_kw={"lang": code}) for code, name in POST_LANGUAGES.items()],
+        default=current_locale,
+        description=_l("So that readers, screen readers and translators know how to read it."),
+    )
+
+
 class TopicForm(Form):
-    kind = RadioField("What are you posting?", choices=choices(KINDS.items()), validators=[InputRequired()])
+    kind = RadioField(
+        _l("What are you posting?"), choices=choices(KINDS.items()), validators=[InputRequired()]
+    )
     # DataRequired, not InputRequired: the base Form trims, and InputRequired looks at the raw "   ".
     title = StringField(
-        "Title", validators=[DataRequired(), Length(min=5, max=200)],
-        description="5 to 200 characters, at least one letter or digit. Say what it is about in a sentence.",
-    )  # fmt: skip
+        _l("Title"),
+        validators=[DataRequired(), Length(min=5, max=200)],
+        description=_l(
+            "5 to 200 characters, at least one letter or digit. Say what it is about in a sentence."
+        ),
+    )
+    language = language_field()
     body = TextAreaField(
-        "Text",
+        _l("Text"),
         validators=[DataRequired(), Length(min=10, max=BODY_MAX)],
-        description="Markdown: **bold**, *italic*, lists, [links](https://…).",
+        description=_l("Markdown: **bold**, *italic*, lists, [links](https://…)."),
     )
     platforms = StringField(
-        "Platform tags",
+        _l("Platform tags"),
         validators=[Length(max=500)],
-        description="Comma-separated, e.g. instagram, tiktok. At least one (mistakes may leave "
-        "it empty for “any platform”).",
+        description=_l(
+            "Comma-separated, e.g. instagram, tiktok. At least one (mistakes may leave "
+            "it empty for “any platform”)."
+        ),
     )
     trends = StringField(
-        "Trend tags",
+        _l("Trend tags"),
         validators=[Length(max=500)],
-        description="Comma-separated, e.g. booktok, accessibility.",
+        description=_l("Comma-separated, e.g. booktok, accessibility."),
     )
     category = SelectField(
-        "Mistake category",
-        choices=choices([("", "Choose…"), *MISTAKE_CATEGORIES.items()]),
+        _l("Mistake category"),
+        choices=choices([("", _l("Choose…")), *MISTAKE_CATEGORIES.items()]),
         validators=[Optional()],
     )
     how_to_avoid = TextAreaField(
-        "How to avoid it", validators=[Length(max=BODY_MAX)], description="Markdown."
+        _l("How to avoid it"), validators=[Length(max=BODY_MAX)], description=_l("Markdown.")
     )
     library_types = MultiCheckboxField(
-        "Library types it concerns (none ticked: all)",
+        _l("Library types it concerns (none ticked: all)"),
         choices=choices(LIBRARY_TYPES.items()),
         validators=[Optional()],
     )
     avoided_by = TextAreaField(
-        "Practices that avoid it",
+        _l("Practices that avoid it"),
         validators=[Length(max=2000)],
-        description="Links to practice topics (or their numbers), one per line.",
+        description=_l("Links to practice topics (or their numbers), one per line."),
     )
     evidence_links = TextAreaField(
-        "Evidence links",
+        _l("Evidence links"),
         validators=[Length(max=4000)],
-        description="Web addresses (https://…), one per line.",
+        description=_l("Web addresses (https://…), one per line."),
     )
-    is_anonymous = BooleanField("Show me publicly as “a member” (moderators still see who)")
+    is_anonymous = BooleanField(_l("Show me publicly as “a member” (moderators still see who)"))
     show_my_name = BooleanField(
-        "Yes, show my name on this post",
-        description="Needed to stop being “a member”: untick the box above and tick this one, and your "
-        "name will show on this post, in lists, feeds and search results.",
+        _l("Yes, show my name on this post"),
+        description=_l(
+            "Needed to stop being “a member”: untick the box above and tick this one, and your "
+            "name will show on this post, in lists, feeds and search results."
+        ),
     )
 
     def validate_title(self, field: StringField) -> None:
         if not any(ch.isalnum() for ch in field.data or ""):
-            raise ValidationError("A title needs at least one letter or digit.")
+            raise ValidationError(_("A title needs at least one letter or digit."))
 
     def validate_avoided_by(self, field: StringField) -> None:
         try:
             parse_topic_refs(field.data or "")
         except ValueError as exc:
-            raise ValidationError(f"“{exc}” is not a link to a practice or its number.") from exc
+            raise ValidationError(
+                _("“%(text)s” is not a link to a practice or its number.", text=str(exc))
+            ) from exc
 
     def validate_evidence_links(self, field: TextAreaField) -> None:
         for line in (field.data or "").splitlines():
             line = line.strip()
             if line and not re.fullmatch(r"https?://\S+", line):
-                raise ValidationError(f"“{line[:60]}” is not a web address (https://…).")
+                raise ValidationError(_("“%(text)s” is not a web address (https://…).", text=line[:60]))
 
 
 class ReplyForm(Form):
     body = TextAreaField(
-        "Your reply",
+        _l("Your reply"),
         validators=[DataRequired(), Length(min=2, max=BODY_MAX)],
-        description="Markdown: **bold**, *italic*, lists, [links](https://…).",
+        description=_l("Markdown: **bold**, *italic*, lists, [links](https://…)."),
     )
+    language = language_field()

@@ -7,21 +7,50 @@ templates.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request, url_for
+from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from benefit import permissions
 from benefit.forum import queries
-from benefit.models import Reply, Topic
+from benefit.i18n import current_locale
+from benefit.models import Reply, Tag, Topic
+from benefit.models.forum import KIND_PLURAL_LABELS, POST_LANGUAGES
 
 TAG_URL_CACHE_SIZE = 10_000
 
 
 def vote_phrase(count: int) -> str:
-    return "member has seen this" if count == 1 else "members have seen this"
+    """What follows the count in "3 members have seen this" (the count is shown on its own)."""
+    return str(ngettext("member has seen this", "members have seen this", count))
+
+
+def vote_sentence(count: int) -> str:
+    """ "3 members have seen this.", a whole sentence for a screen reader's announcement."""
+    return str(ngettext("%(num)d member has seen this.", "%(num)d members have seen this.", count))
+
+
+def tag_name(tag: Tag) -> tuple[str, str]:
+    """The tag's name in the reader's language, and that language (for `lang`)."""
+    return tag.localized_name(current_locale())
+
+
+def tag_description(tag: Tag) -> tuple[str, str]:
+    return tag.localized_description(current_locale())
+
+
+_TITLE = re.compile(r"\*([^*]+)\*")
+
+
+def tag_text(text: str) -> Markup:
+    """A tag description as HTML: the taxonomy writes a work's title as `*The Librarian Is In*`;
+    it becomes a `<cite>` in the title's own language (English in the taxonomy), not asterisks."""
+    return Markup(_TITLE.sub(lambda m: f'<cite lang="en">{m.group(1)}</cite>', str(escape(text))))
 
 
 def avoiding_practices(topic: Topic) -> list[Topic] | None:
@@ -72,8 +101,13 @@ def _tag_url_builder() -> Any:
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["tag_text"] = tag_text
     app.jinja_env.globals.update(
         vote_phrase=vote_phrase,
+        tag_name=tag_name,
+        tag_description=tag_description,
+        KIND_PLURAL_LABELS=KIND_PLURAL_LABELS,
+        POST_LANGUAGES=POST_LANGUAGES,
         avoiding_practices=avoiding_practices,
         topic_url=topic_url,
         tag_url=_tag_url_builder(),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TypeVar
 
 from flask import abort, flash, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -25,7 +27,7 @@ from benefit.web import visible_reply_or_404, visible_topic_or_404
 
 Page = str | Response | tuple[str, int, dict[str, str]]
 PostT = TypeVar("PostT", Topic, Reply)
-FIRST_POST_WAITS = (
+FIRST_POST_WAITS = _l(
     "Thank you! As a new member, your first post waits for a moderator to approve it. You can see it already."
 )
 
@@ -35,6 +37,7 @@ def draft_from_form(form: TopicForm) -> posting.TopicDraft:
         kind=form.kind.data or "",
         title=form.title.data or "",
         body=form.body.data or "",
+        language=form.language.data or None,
         platforms=split_tag_input(form.platforms.data or ""),
         trends=split_tag_input(form.trends.data or ""),
         category=form.category.data or None,
@@ -60,6 +63,7 @@ def _fill_from_topic(form: TopicForm, topic: Topic) -> None:
     form.kind.data = topic.kind
     form.title.data = topic.title
     form.body.data = topic.body
+    form.language.data = topic.language
     form.platforms.data = ", ".join(t.slug for t in topic.platform_tags)
     form.trends.data = ", ".join(t.slug for t in topic.trend_tags)
     form.category.data = topic.category or ""
@@ -93,12 +97,18 @@ def _topic_again(topic: Topic, form: ReplyForm, exc: ServiceError | None = None)
     return render_template("forum/topic.html", form=form, **page.context()), status, headers
 
 
+def _keep_language(form: TopicForm | ReplyForm, post: Topic | Reply) -> None:
+    """A form sent without the language field (a page from before it) leaves the post's as it is."""
+    if request.method == "POST" and "language" not in request.form:
+        form.language.data = post.language
+
+
 def _editable(post: PostT) -> PostT:
     """The post, if the current user may edit it; else a 403 that says whose posts they can edit."""
     if isinstance(post, Topic) and not permissions.can_edit_topic(current_user, post):
-        abort(403, "You can only edit your own posts.")
+        abort(403, _("You can only edit your own posts."))
     if isinstance(post, Reply) and not permissions.can_edit_reply(current_user, post):
-        abort(403, "You can only edit your own replies.")
+        abort(403, _("You can only edit your own replies."))
     return post
 
 
@@ -122,7 +132,7 @@ def new_topic() -> Page:
             topic = posting.start_topic(current_user, draft_from_form(form))
     except ServiceError as exc:
         return _topic_form(form, None, exc)
-    _thank(topic.state, FIRST_POST_WAITS, "Your post is published.")
+    _thank(topic.state, str(FIRST_POST_WAITS), _("Your post is published."))
     return redirect(topic_url(topic))
 
 
@@ -133,13 +143,14 @@ def edit_topic(topic_id: int) -> Page:
     form = TopicForm()
     if request.method == "GET":
         _fill_from_topic(form, topic)
+    _keep_language(form, topic)
     if not form.validate_on_submit():
         return _topic_form(form, topic)
     try:
         posting.edit_topic(current_user, topic, draft_from_form(form))
     except ServiceError as exc:
         return _topic_form(form, topic, exc)
-    flash("Your changes are saved.", "success")
+    flash(_("Your changes are saved."), "success")
     return redirect(topic_url(topic))
 
 
@@ -152,13 +163,15 @@ def reply(topic_id: int) -> Page:
         return _topic_again(topic, form)
     try:
         with accepted_post("forum.reply"):
-            new = posting.reply_to_topic(current_user, topic, form.body.data or "")
+            new = posting.reply_to_topic(current_user, topic, form.body.data or "", form.language.data or "")
     except PostingLimitReached as exc:
         return _topic_again(topic, form, exc)
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(topic_url(topic))
-    _thank(new.state, "Thank you! Your reply waits for a moderator to approve it.", "Your reply is posted.")
+    _thank(
+        new.state, _("Thank you! Your reply waits for a moderator to approve it."), _("Your reply is posted.")
+    )
     return redirect(reply_url(new))
 
 
@@ -168,13 +181,14 @@ def edit_reply(reply_id: int) -> Page:
     found = _editable(visible_reply_or_404(reply_id))
     form = ReplyForm()
     if request.method == "GET":
-        form.body.data = found.body
+        form.body.data, form.language.data = found.body, found.language
+    _keep_language(form, found)
     if form.validate_on_submit():
         try:
-            posting.edit_reply(current_user, found, form.body.data or "")
+            posting.edit_reply(current_user, found, form.body.data or "", form.language.data or None)
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            flash("Your reply is updated.", "success")
+            flash(_("Your reply is updated."), "success")
             return redirect(reply_url(found))
     return render_template("forum/edit_reply.html", form=form, reply=found)

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -22,10 +23,10 @@ from benefit.models import Reply, Tag, Topic, User, Vote, topic_tag, utcnow
 from benefit.permissions import AnyUser, topic_visibility
 
 SORTS = {
-    "activity": "Latest activity",
-    "newest": "Newest",
-    "votes": "Most votes",
-    "trending": "Trending (votes in the last 30 days)",
+    "activity": _l("Latest activity"),
+    "newest": _l("Newest"),
+    "votes": _l("Most votes"),
+    "trending": _l("Trending (votes in the last 30 days)"),
 }
 
 
@@ -38,6 +39,7 @@ class TopicFilter:
     library_type: str | None = None
     category: str | None = None
     author_id: int | None = None
+    language: str | None = None  # the posts written in one language (POST_LANGUAGES), or all
     include_anonymous: bool = True
     sort: str = "activity"
 
@@ -82,6 +84,8 @@ def topic_select(user: AnyUser, f: TopicFilter, *, with_tags: bool = True) -> sa
         stmt = stmt.where(Topic.category == f.category)
     if f.author_id is not None:
         stmt = stmt.where(Topic.author_id == f.author_id)
+    if f.language:
+        stmt = stmt.where(Topic.language == f.language)
     if not f.include_anonymous:
         stmt = stmt.where(Topic.is_anonymous.is_(False))
     order: list[sa.UnaryExpression[Any]] = []
@@ -113,15 +117,27 @@ def paginate_topics(user: AnyUser, f: TopicFilter, page: int, per_page: int) -> 
     return db.paginate(topic_select(user, f), page=page, per_page=per_page, error_out=False)
 
 
-def latest(user: AnyUser, kind: str | None, sort: str, limit: int, *, with_tags: bool = True) -> list[Topic]:
-    stmt = topic_select(user, TopicFilter(kind=kind, sort=sort), with_tags=with_tags).limit(limit)
+def latest(
+    user: AnyUser,
+    kind: str | None,
+    sort: str,
+    limit: int,
+    *,
+    with_tags: bool = True,
+    language: str | None = None,
+) -> list[Topic]:
+    f = TopicFilter(kind=kind, sort=sort, language=language)
+    stmt = topic_select(user, f, with_tags=with_tags).limit(limit)
     return list(db.session.scalars(stmt))
 
 
-def featured(user: AnyUser, limit: int = 6, *, with_tags: bool = True) -> list[Topic]:
+def featured(
+    user: AnyUser, limit: int = 6, *, with_tags: bool = True, language: str | None = None
+) -> list[Topic]:
     stmt = (
         sa.select(Topic)
         .where(topic_visibility(user), sa.or_(Topic.is_featured, Topic.is_pinned))
+        .where(Topic.language == language if language else sa.true())
         .order_by(Topic.is_featured.desc(), Topic.last_activity_at.desc())
         .options(*(LIST_OPTIONS if with_tags else TEXT_DEFERRED))
         .limit(limit)
@@ -186,13 +202,14 @@ def all_tags() -> list[Tag]:
     return list(db.session.scalars(sa.select(Tag).order_by(Tag.kind, Tag.name)))
 
 
-def home_lists(user: AnyUser) -> dict[str, Any]:
-    """The home page's four lists (their tags in one statement) and its popular tags."""
+def home_lists(user: AnyUser, language: str | None = None) -> dict[str, Any]:
+    """The home page's four lists (their tags in one statement) and its popular tags; `language`
+    keeps the posts written in it."""
     lists: dict[str, Any] = {
-        "featured": featured(user, with_tags=False),
-        "practices": latest(user, "practice", "newest", 6, with_tags=False),
-        "mistakes": latest(user, "mistake", "votes", 6, with_tags=False),
-        "discussions": latest(user, "discussion", "activity", 6, with_tags=False),
+        "featured": featured(user, with_tags=False, language=language),
+        "practices": latest(user, "practice", "newest", 6, with_tags=False, language=language),
+        "mistakes": latest(user, "mistake", "votes", 6, with_tags=False, language=language),
+        "discussions": latest(user, "discussion", "activity", 6, with_tags=False, language=language),
     }
     load_tags(topic for topics in lists.values() for topic in topics)
     lists["tags"] = [(t, n) for t, n in tag_counts() if n][:24]

@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app
+from flask_babel import gettext as _
 from limits import RateLimitItem, parse_many
 
 from benefit.extensions import limiter
 from benefit.refusals import ServiceError
-from benefit.security import describe_wait, rate_limit_key
+from benefit.security import describe_limit, describe_wait, rate_limit_key
 
 
 class PostingLimitReached(ServiceError):
@@ -49,8 +50,12 @@ def _check(items: list[RateLimitItem], key: str, scope: str) -> None:
     if waits:
         item, seconds = max(waits, key=lambda pair: pair[1])
         raise PostingLimitReached(
-            f"You have reached the posting limit ({item}). You can post again in {describe_wait(seconds)}; "
-            "what you wrote is kept below.",
+            _(
+                "You have reached the posting limit (%(limit)s). You can post again in %(wait)s; "
+                "what you wrote is kept below.",
+                limit=describe_limit(item),
+                wait=describe_wait(seconds),
+            ),
             retry_after=seconds,
         )
 

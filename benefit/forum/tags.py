@@ -11,11 +11,12 @@ from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from slugify import slugify
 
 from benefit.extensions import db
 from benefit.forum.generations import Generation
-from benefit.models import TAG_KINDS, Tag, TagSynonym
+from benefit.models import Tag, TagSynonym
 from benefit.refusals import UnknownTag
 
 TAXONOMY_DIR = Path(__file__).resolve().parent.parent / "demo" / "taxonomy"
@@ -58,6 +59,19 @@ def split_tag_input(raw: str) -> list[str]:
     return [part.strip() for part in raw.replace(";", ",").split(",") if part.strip()]
 
 
+def _unknown(name: str, kind: str) -> str:
+    if kind == "platform":
+        return str(_("“%(name)s” is not a known platform tag.", name=name))
+    return str(_("“%(name)s” is not a known trend tag.", name=name))
+
+
+def _wrong_kind(name: str, kind: str) -> str:
+    """`name` is a tag of `kind`, asked for as the other kind."""
+    if kind == "platform":
+        return str(_("“%(name)s” is a platform tag, not a trend.", name=name))
+    return str(_("“%(name)s” is a trend tag, not a platform.", name=name))
+
+
 def resolve_tags(names: Iterable[str], kind: str) -> list[Tag]:
     """Map names, slugs and synonyms to canonical tags of `kind`; refuse anything unknown."""
     wanted = [(name, slugify(name)) for name in names]
@@ -72,11 +86,9 @@ def resolve_tags(names: Iterable[str], kind: str) -> list[Tag]:
     for name, slug in wanted:
         tag = by_slug.get(slug) or synonyms.get(slug)
         if tag is None:
-            raise UnknownTag(f"“{name}” is not a known {TAG_KINDS[kind].lower()} tag.")
+            raise UnknownTag(_unknown(name, kind))
         if tag.kind != kind:
-            raise UnknownTag(
-                f"“{name}” is a {TAG_KINDS[tag.kind].lower()} tag, not a {TAG_KINDS[kind].lower()}."
-            )
+            raise UnknownTag(_wrong_kind(name, tag.kind))
         if tag not in tags:
             tags.append(tag)
     return tags
@@ -117,6 +129,66 @@ def load_taxonomy(folder: Path = TAXONOMY_DIR) -> int:
         if synonym not in known_synonyms and synonym not in existing and target in existing:
             db.session.add(TagSynonym(slug=synonym, tag=existing[target]))
     return created
+
+
+# The Polish side of the vocabulary (issue 17): platforms.csv and trends.csv carry `name_pl` (""
+# where the name is the same in both languages) and `note_pl`; synonyms-pl.csv lists what Polish
+# librarians type for a tag. Call after `load_taxonomy()`.
+TAG_FILES = ("platforms.csv", "trends.csv")
+
+
+def polish_names(folder: Path = TAXONOMY_DIR) -> dict[str, tuple[str, str]]:
+    """slug → (Polish name, Polish description) for every platform and trend in the CSVs."""
+    found: dict[str, tuple[str, str]] = {}
+    for name in TAG_FILES:
+        with open(folder / name, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                found[row["slug"]] = (row["name_pl"].strip(), row["note_pl"].strip())
+    return found
+
+
+def polish_synonyms(folder: Path = TAXONOMY_DIR) -> dict[str, str]:
+    """Polish synonym slug → canonical tag slug: the listed ones, then each Polish name as typed
+    into the tag field (`Współpraca z influencerami` → `wspolpraca-z-influencerami`)."""
+    synonyms: dict[str, str] = {}
+    with open(folder / "synonyms-pl.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            synonyms[row["slug"]] = row["tag"]
+    for slug, (name_pl, _note) in polish_names(folder).items():
+        typed = slugify(name_pl, max_length=40, word_boundary=True)
+        if typed and typed != slug:
+            synonyms.setdefault(typed, slug)
+    return synonyms
+
+
+def apply_polish_names(folder: Path = TAXONOMY_DIR) -> int:
+    """Fill the empty Polish name and description of each known tag (a moderator's edit stays).
+    Returns how many tags changed. Idempotent; the caller commits."""
+    changed = 0
+    names = polish_names(folder)
+    for tag in db.session.scalars(sa.select(Tag).where(Tag.slug.in_(names))):
+        name_pl, note_pl = names[tag.slug]
+        before = (tag.name_pl, tag.description_pl)
+        if not tag.name_pl and name_pl:
+            tag.name_pl = name_pl
+        if not tag.description_pl and note_pl:
+            tag.description_pl = note_pl
+        changed += (tag.name_pl, tag.description_pl) != before
+    return changed
+
+
+def add_polish_synonyms(folder: Path = TAXONOMY_DIR) -> int:
+    """Add the Polish synonyms whose tag exists, never one that is already a tag or a synonym.
+    Returns how many were added. Idempotent; the caller commits."""
+    tags = {t.slug: t for t in db.session.scalars(sa.select(Tag))}
+    taken = set(tags) | set(db.session.scalars(sa.select(TagSynonym.slug)))
+    added = 0
+    for slug, target in polish_synonyms(folder).items():
+        if slug not in taken and target in tags:
+            db.session.add(TagSynonym(slug=slug, tag=tags[target]))
+            taken.add(slug)
+            added += 1
+    return added
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from collections.abc import Container
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -15,6 +16,7 @@ from benefit.forum.jinja import reply_url as reply_url  # re-exported until mode
 from benefit.forum.queries import SORTS, TopicFilter, all_tags, paginate_topics, tag_counts
 from benefit.forum.tags import find_tag
 from benefit.models import KIND_PLURALS, KINDS, LIBRARY_TYPES, MISTAKE_CATEGORIES, Tag
+from benefit.models.forum import POST_LANGUAGES
 from benefit.web import page_arg, valid_id, visible_reply_or_404, visible_topic_or_404
 
 PLURAL_TO_KIND = {plural: kind for kind, plural in KIND_PLURALS.items()}
@@ -38,10 +40,18 @@ def _tag_arg(name: str, kind: str) -> Tag | None:
     slug = request.args.get(name, "").strip()
     if not slug:
         return None
-    tag, _ = find_tag(slug)
+    tag, _synonym = find_tag(slug)
     if tag is None or tag.kind != kind:
-        abort(404, f"There is no {kind} tag “{slug}”.")
+        if kind == "platform":
+            abort(404, _("There is no platform tag “%(slug)s”.", slug=slug))
+        abort(404, _("There is no trend tag “%(slug)s”.", slug=slug))
     return tag
+
+
+def language_arg() -> str | None:
+    """`?language=pl|en`: the posts written in one language; any other value is ignored."""
+    value = request.args.get("language", "")
+    return value if value in POST_LANGUAGES else None
 
 
 def _list_filter(kind: str) -> tuple[TopicFilter, dict[str, str]]:
@@ -56,13 +66,15 @@ def _list_filter(kind: str) -> tuple[TopicFilter, dict[str, str]]:
         library_type=_choice_arg("library_type", LIBRARY_TYPES),
         category=_choice_arg("category", MISTAKE_CATEGORIES if kind == "mistake" else ()),
         sort=sort if sort in allowed else default_sort,
+        language=language_arg(),
     )
     return f, {k: SORTS[k] for k in allowed}
 
 
 @bp.route("/")
 def home() -> str:
-    return render_template("forum/home.html", **queries.home_lists(current_user))
+    language = language_arg()
+    return render_template("forum/home.html", language=language, **queries.home_lists(current_user, language))
 
 
 @bp.route("/<any(practices, discussions, mistakes):plural>")
@@ -114,16 +126,17 @@ def tags() -> str:
 def tag(slug: str) -> str | Response:
     found, is_synonym = find_tag(slug)
     if found is None:
-        abort(404, f"There is no tag “{slug}”.")
+        abort(404, _("There is no tag “%(slug)s”.", slug=slug))
     if is_synonym:
         return _redirect_keeping_args("forum.tag", slug=found.slug)
-    f = TopicFilter(tag=found, kind=_choice_arg("kind", KINDS), sort="activity")
+    f = TopicFilter(tag=found, kind=_choice_arg("kind", KINDS), sort="activity", language=language_arg())
     pagination = paginate_topics(current_user, f, page_arg(), current_app.config["PER_PAGE"])
     return render_template(
         "forum/tag.html",
         tag=found,
         synonyms=list(found.synonyms),
         kind=f.kind,
+        language=f.language,
         pagination=pagination,
         topics=pagination.items,
     )

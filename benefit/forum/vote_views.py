@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from benefit.forum import bp
 from benefit.forum import votes as mistakes
-from benefit.forum.jinja import vote_phrase
+from benefit.forum.jinja import vote_phrase, vote_sentence
 from benefit.permissions import login_required
 from benefit.refusals import ServiceError
 from benefit.web import valid_id
@@ -27,14 +28,13 @@ def _refuse(exc: ServiceError) -> Response | tuple[Response, int]:
 
 def _answer(result: mistakes.VoteResult, topic_id: int) -> Response:
     if result.voted:
-        message = "Thank you: your “I've seen this” is counted."
+        message = _("Thank you: your “I've seen this” is counted.")
     else:
-        message = "Your “I've seen this” is taken back."
+        message = _("Your “I've seen this” is taken back.")
     label = vote_phrase(result.count)
     if wants_json():
-        return jsonify(
-            voted=result.voted, count=result.count, label=label, message=f"{message} {result.count} {label}."
-        )
+        spoken = f"{message} {vote_sentence(result.count)}"
+        return jsonify(voted=result.voted, count=result.count, label=label, message=spoken)
     flash(message, "success")
     return redirect(url_for("forum.topic", topic_id=topic_id, slug=result.slug, _anchor="vote"))
 

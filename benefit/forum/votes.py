@@ -7,6 +7,7 @@ from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, load_only
 from sqlalchemy.orm.attributes import set_committed_value
@@ -35,21 +36,21 @@ class VoteResult:
 def vote_refusal(user: AnyUser, topic: Topic) -> str | None:
     """Why `user` may not vote on `topic`, in words for them; None when they may."""
     if topic.kind != "mistake":
-        return "Only mistakes take “I've seen this” votes."
+        return str(_("Only mistakes take “I've seen this” votes."))
     if topic.merged_into_id is not None:
-        return "This mistake was merged into another one: vote there."
+        return str(_("This mistake was merged into another one: vote there."))
     if topic.state != "published":
-        return "Voting opens when the mistake is published."
+        return str(_("Voting opens when the mistake is published."))
     if not getattr(user, "is_authenticated", False) or not isinstance(user, User):
-        return "Log in to vote."
+        return str(_("Log in to vote."))
     if user.is_deleted:
-        return "This account has been deleted."
+        return str(_("This account has been deleted."))
     if user.is_suspended():
-        return "Your account is suspended: you can read, but not vote."
+        return str(_("Your account is suspended: you can read, but not vote."))
     if user.email_confirmed_at is None:
-        return "Confirm your email address to vote."
+        return str(_("Confirm your email address to vote."))
     if topic.author_id == user.id:
-        return "You reported this mistake, so you cannot vote on it."
+        return str(_("You reported this mistake, so you cannot vote on it."))
     return None
 
 
@@ -74,9 +75,9 @@ def _lock_topic(topic_id: int) -> Topic | None:
 
 def _check_can_vote(user: User, topic: Topic | None) -> Topic:
     if topic is None or not permissions.can_view_topic(user, topic) or topic.merged_into_id is not None:
-        raise NotFound("That mistake does not exist or is not visible to you.")
+        raise NotFound(_("That mistake does not exist or is not visible to you."))
     if topic.kind != "mistake":
-        raise NotFound("Only mistakes take “I've seen this” votes.")
+        raise NotFound(_("Only mistakes take “I've seen this” votes."))
     refusal = vote_refusal(user, topic)
     if refusal is not None:
         raise NotAllowed(refusal)
@@ -158,7 +159,7 @@ def toggle_vote(user: User, topic_id: int) -> VoteResult:
         db.session.rollback()
         relocked = db.session.scalar(_LOCK_FOR_VOTE, {"tid": topic_id})
         if relocked is None:
-            raise NotFound("That mistake does not exist.") from None
+            raise NotFound(_("That mistake does not exist.")) from None
         count, slug = _recount(relocked), relocked.slug
         db.session.commit()
         return VoteResult(voted=True, count=count, changed=False, slug=slug)

@@ -5,32 +5,45 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from benefit.extensions import db
 from benefit.models.types import UTCDateTime, utcnow
 from benefit.models.user import User
 
-KINDS: dict[str, str] = {
-    "practice": "Good practice",
-    "discussion": "Discussion",
-    "mistake": "Mistake",
+# Labels are lazy (issue 17): each use reads them in the reader's language. `str()` one where a
+# plain string is needed (JSON, joins); Jinja, WTForms and `%` formatting take them as they are.
+KINDS: dict[str, LazyString] = {
+    "practice": _l("Good practice"),
+    "discussion": _l("Discussion"),
+    "mistake": _l("Mistake"),
 }
+# The kinds' path segments (/practices): addresses, never translated. KIND_PLURAL_LABELS names them.
 KIND_PLURALS: dict[str, str] = {
     "practice": "practices",
     "discussion": "discussions",
     "mistake": "mistakes",
 }
-TAG_KINDS: dict[str, str] = {"platform": "Platform", "trend": "Trend"}
-MISTAKE_CATEGORIES: dict[str, str] = {
-    "strategy": "Strategy",
-    "content": "Content",
-    "engagement": "Engagement",
-    "visuals-accessibility": "Visuals and accessibility",
-    "legal-privacy-copyright": "Legal, privacy and copyright",
-    "staffing-policy": "Staffing and policy",
-    "measurement": "Measurement",
+KIND_PLURAL_LABELS: dict[str, LazyString] = {
+    "practice": _l("Practices"),
+    "discussion": _l("Discussions"),
+    "mistake": _l("Mistakes"),
 }
+TAG_KINDS: dict[str, LazyString] = {"platform": _l("Platform"), "trend": _l("Trend")}
+# The Polish names are those of demo/taxonomy/categories.csv (name_pl).
+MISTAKE_CATEGORIES: dict[str, LazyString] = {
+    "strategy": _l("Strategy"),
+    "content": _l("Content"),
+    "engagement": _l("Engagement"),
+    "visuals-accessibility": _l("Visuals and accessibility"),
+    "legal-privacy-copyright": _l("Legal, privacy and copyright"),
+    "staffing-policy": _l("Staffing and policy"),
+    "measurement": _l("Measurement"),
+}
+# The languages a post can be written in, each named in itself (as the header's switcher names them).
+POST_LANGUAGES: dict[str, str] = {"pl": "Polski", "en": "English"}
 # pending: waits in the review queue; rejected: refused there; hidden: by a moderator or flags.
 STATES = ("published", "pending", "rejected", "hidden")
 
@@ -67,6 +80,18 @@ class Tag(db.Model):  # type: ignore[name-defined,misc]
     synonyms: Mapped[list[TagSynonym]] = relationship(
         back_populates="tag", cascade="all, delete-orphan", order_by="TagSynonym.slug"
     )
+
+    def localized_name(self, locale: str) -> tuple[str, str]:
+        """The name in `locale` and the language it is written in: the English one when the tag
+        has no Polish name."""
+        if locale == "pl" and self.name_pl:
+            return self.name_pl, "pl"
+        return self.name, "en"
+
+    def localized_description(self, locale: str) -> tuple[str, str]:
+        if locale == "pl" and self.description_pl:
+            return self.description_pl, "pl"
+        return self.description, "en"
 
     def __repr__(self) -> str:
         return f"<Tag {self.kind}:{self.slug}>"
@@ -167,11 +192,11 @@ class Topic(db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def kind_label(self) -> str:
-        return KINDS.get(self.kind, self.kind)
+        return str(KINDS.get(self.kind, self.kind))
 
     @property
     def category_label(self) -> str:
-        return MISTAKE_CATEGORIES.get(self.category or "", "")
+        return str(MISTAKE_CATEGORIES.get(self.category or "", ""))
 
     @property
     def platform_tags(self) -> list[Tag]:

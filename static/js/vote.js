@@ -11,11 +11,16 @@
     window.setTimeout(function () { status.textContent = text; }, 50);
   }
 
-  function errorText(response, data) {
+  // Every sentence comes from the page (data-text-* on .vote-box), in the reader's language.
+  function text(box, name) {
+    return box.getAttribute("data-text-" + name) || "";
+  }
+
+  function errorText(box, response, data) {
     if (data && data.error) { return data.error; }
-    if (response.status === 429) { return "You are voting too fast. Wait a minute and try again."; }
-    if (response.status === 400) { return "The page has expired. Reload it and try again."; }
-    return "Your vote could not be recorded. Reload the page and try again.";
+    if (response.status === 429) { return text(box, "too-fast"); }
+    if (response.status === 400) { return text(box, "expired"); }
+    return text(box, "failed");
   }
 
   function update(box, data) {
@@ -30,9 +35,7 @@
       button.classList.toggle("button-voted", data.voted);
     }
     if (state) {
-      state.textContent = data.voted
-        ? "You have seen this: press again to take it back."
-        : "Seen it at your library? Say so.";
+      state.textContent = text(box, data.voted ? "voted" : "not-voted");
     }
     announce(box, data.message);
   }
@@ -60,14 +63,14 @@
           window.location.href = response.url;
           return null;
         }
-        announce(box, errorText(response, null));
+        announce(box, errorText(box, response, null));
         return null;
       }
       return response.json().then(function (data) {
-        if (response.ok) { update(box, data); } else { announce(box, errorText(response, data)); }
+        if (response.ok) { update(box, data); } else { announce(box, errorText(box, response, data)); }
       });
     }).catch(function () {
-      announce(box, "No connection: your vote was not recorded. Try again.");
+      announce(box, text(box, "offline"));
     }).then(function () {
       button.disabled = false;
     });

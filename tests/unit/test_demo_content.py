@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from benefit.demo.polish_tags import TAXONOMY_DIR, polish_synonyms
 from benefit.demo.seed import CONTENT, seed_demo
 from benefit.extensions import db
-from benefit.forum.tags import SYNONYMS, find_tag, resolve_tags
+from benefit.forum.tags import SYNONYMS, TAXONOMY_DIR, find_tag, polish_synonyms, resolve_tags
 from benefit.markup import render_markdown
 from benefit.models import LIBRARY_TYPES, MISTAKE_CATEGORIES, Reply, Tag, TagSynonym, Topic, User, Vote
 

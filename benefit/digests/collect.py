@@ -8,6 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from benefit.digests.links import SiteLinks
@@ -32,15 +34,41 @@ class DigestItem:
     new_replies: int
     is_new: bool
 
+    # The post's own language, for `lang` on its title and excerpt (WCAG 3.1.2).
+    language: str = "en"
+
     @property
     def stats(self) -> str:
-        """E.g. "new, 2 replies" or "14 “I've seen this” votes (3 new), 5 replies"."""
-        parts = ["new"] if self.is_new else []
+        """E.g. "new, 2 replies" or "14 “I've seen this” votes (3 new), 5 replies".
+
+        Read when the mail is rendered, so in the recipient's language.
+        """
+        parts = [_("new")] if self.is_new else []
         if self.votes or self.new_votes:
-            votes = f"{self.votes} “I've seen this” vote{'' if self.votes == 1 else 's'}"
-            parts.append(votes + (f" ({self.new_votes} new)" if self.new_votes and not self.is_new else ""))
-        replies = f"{self.replies} repl{'y' if self.replies == 1 else 'ies'}"
-        parts.append(replies + (f" ({self.new_replies} new)" if self.new_replies and not self.is_new else ""))
+            if self.new_votes and not self.is_new:
+                parts.append(
+                    ngettext(
+                        "%(num)d “I've seen this” vote (%(new)d new)",
+                        "%(num)d “I've seen this” votes (%(new)d new)",
+                        self.votes,
+                        new=self.new_votes,
+                    )
+                )
+            else:
+                parts.append(
+                    ngettext("%(num)d “I've seen this” vote", "%(num)d “I've seen this” votes", self.votes)
+                )
+        if self.new_replies and not self.is_new:
+            parts.append(
+                ngettext(
+                    "%(num)d reply (%(new)d new)",
+                    "%(num)d replies (%(new)d new)",
+                    self.replies,
+                    new=self.new_replies,
+                )
+            )
+        else:
+            parts.append(ngettext("%(num)d reply", "%(num)d replies", self.replies))
         return ", ".join(parts)
 
 
@@ -188,6 +216,7 @@ class Collector:
             new_votes=new_votes,
             new_replies=new_replies,
             is_new=self.period.start <= topic.created_at < self.period.end,
+            language=topic.language,
         )
 
 

@@ -97,19 +97,19 @@ def _author_message(post: Post, action: str, reason: str) -> str:
     title = (post.title if isinstance(post, Topic) else post.topic.title)[:120]
     if action == "approve":
         if topic:
-            return _("A moderator approved your post “%(title)s”.", title=title)
-        return _("A moderator approved your reply in “%(title)s”.", title=title)
+            return str(_("A moderator approved your post “%(title)s”.", title=title))
+        return str(_("A moderator approved your reply in “%(title)s”.", title=title))
     if action == "reject":
         if topic:
-            return _(
-                "A moderator did not approve your post “%(title)s”: %(reason)s", title=title, reason=reason
+            return str(
+                _("A moderator did not approve your post “%(title)s”: %(reason)s", title=title, reason=reason)
             )
-        return _(
-            "A moderator did not approve your reply in “%(title)s”: %(reason)s", title=title, reason=reason
+        return str(
+            _("A moderator did not approve your reply in “%(title)s”: %(reason)s", title=title, reason=reason)
         )
     if topic:
-        return _("A moderator hid your post “%(title)s”: %(reason)s", title=title, reason=reason)
-    return _("A moderator hid your reply in “%(title)s”: %(reason)s", title=title, reason=reason)
+        return str(_("A moderator hid your post “%(title)s”: %(reason)s", title=title, reason=reason))
+    return str(_("A moderator hid your reply in “%(title)s”: %(reason)s", title=title, reason=reason))
 
 
 def tell_author(moderator: User | None, post: Post, action: str, reason: str = "") -> None:

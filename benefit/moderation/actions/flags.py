@@ -25,11 +25,13 @@ from benefit.moderation.actions.common import (
 )
 from benefit.refusals import Conflict, NotAllowed, NotFound, ServiceError
 
+__all__ = ["FLAG_HIDE_REASON", "FLAGS_AGREED_REASON", "FlagResult", "flag_post", "resolve_flags"]
+
 # The moderation_reason of a post hidden by members' flags; dismissing the flags restores it.
 
 
 def _already_flagged() -> str:
-    return _("You have already flagged this post. Thank you.")
+    return str(_("You have already flagged this post. Thank you."))
 
 
 @dataclass

@@ -63,11 +63,11 @@ def _change_role(actor: User | None, member: User, role: str, **details: Any) ->
 def role_phrase(role: str) -> str:
     """“a moderator”, “an admin”: for messages (“… is now a moderator”)."""
     if role == "admin":
-        return _("an admin")
+        return str(_("an admin"))
     if role == "moderator":
-        return _("a moderator")
+        return str(_("a moderator"))
     if role == "member":
-        return _("a member")
+        return str(_("a member"))
     return role
 
 

@@ -37,36 +37,50 @@ def _resolved(count: int, kind: str, agree: bool, state: str) -> str:
     """E.g. "2 flags resolved; the reply is hidden." (one sentence per outcome, for the translator)."""
     if kind == "topic":
         if agree:
-            return ngettext(
-                "%(num)d flag resolved; the topic is hidden.",
-                "%(num)d flags resolved; the topic is hidden.",
-                count,
+            return str(
+                ngettext(
+                    "%(num)d flag resolved; the topic is hidden.",
+                    "%(num)d flags resolved; the topic is hidden.",
+                    count,
+                )
             )
         if state != "published":
-            return ngettext(
-                "%(num)d flag resolved; the topic is left as it was.",
-                "%(num)d flags resolved; the topic is left as it was.",
+            return str(
+                ngettext(
+                    "%(num)d flag resolved; the topic is left as it was.",
+                    "%(num)d flags resolved; the topic is left as it was.",
+                    count,
+                )
+            )
+        return str(
+            ngettext(
+                "%(num)d flag resolved; the topic is visible.",
+                "%(num)d flags resolved; the topic is visible.",
                 count,
             )
-        return ngettext(
-            "%(num)d flag resolved; the topic is visible.",
-            "%(num)d flags resolved; the topic is visible.",
-            count,
         )
     if agree:
-        return ngettext(
-            "%(num)d flag resolved; the reply is hidden.",
-            "%(num)d flags resolved; the reply is hidden.",
-            count,
+        return str(
+            ngettext(
+                "%(num)d flag resolved; the reply is hidden.",
+                "%(num)d flags resolved; the reply is hidden.",
+                count,
+            )
         )
     if state != "published":
-        return ngettext(
-            "%(num)d flag resolved; the reply is left as it was.",
-            "%(num)d flags resolved; the reply is left as it was.",
+        return str(
+            ngettext(
+                "%(num)d flag resolved; the reply is left as it was.",
+                "%(num)d flags resolved; the reply is left as it was.",
+                count,
+            )
+        )
+    return str(
+        ngettext(
+            "%(num)d flag resolved; the reply is visible.",
+            "%(num)d flags resolved; the reply is visible.",
             count,
         )
-    return ngettext(
-        "%(num)d flag resolved; the reply is visible.", "%(num)d flags resolved; the reply is visible.", count
     )
 
 

@@ -38,11 +38,14 @@ def _moderated_mistake(topic_id: int) -> Topic:
 
 def _merged(result: moderation.MergeResult) -> str:
     # One message with the three numbers; the Polish reads "label: number", so needs no plurals.
-    return _(
-        "Merged: %(votes)d vote(s) and %(replies)d repl(ies) moved; %(dropped)d duplicate vote(s) dropped.",
-        votes=result.votes_moved,
-        replies=result.replies_moved,
-        dropped=result.votes_dropped,
+    return str(
+        _(
+            "Merged: %(votes)d vote(s) and %(replies)d repl(ies) moved; "
+            "%(dropped)d duplicate vote(s) dropped.",
+            votes=result.votes_moved,
+            replies=result.replies_moved,
+            dropped=result.votes_dropped,
+        )
     )
 
 

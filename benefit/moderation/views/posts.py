@@ -26,7 +26,7 @@ SWITCH_RULE = "/moderation/topic/<int:topic_id>/<any(pin, unpin, feature, unfeat
 
 
 def _reason_too_long() -> str:
-    return _("The reason is too long.")
+    return str(_("The reason is too long."))
 
 
 @bp.route("/moderation/queue")

@@ -30,7 +30,7 @@ benefit/translations/%/LC_MESSAGES/messages.mo: benefit/translations/%/LC_MESSAG
 	$(VENV)/bin/pybabel -q compile -d benefit/translations
 
 i18n: install ## extract every message, update the catalogues, compile them (then translate what is new)
-	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k ngettext -k lazy_ngettext \
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 \
 		--no-location --sort-output --project BENEFIT -o benefit/translations/messages.pot .
 	$(VENV)/bin/pybabel -q update -i benefit/translations/messages.pot -d benefit/translations \
 		--no-fuzzy-matching --ignore-obsolete

@@ -76,6 +76,11 @@ class _Walker(HTMLParser):
         if not text:
             return
         for match in WORD.finditer(text):
+            if (
+                match.group().lower() == "mail"
+                and text[max(0, match.start() - 2) : match.start()].lower() == "e-"
+            ):
+                continue  # "adres e-mail" is Polish (the glossary's word)
             if match.group().lower() in ENGLISH:
                 start = max(0, match.start() - 40)
                 self.found.append(" ".join(text[start : match.end() + 40].split()))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from benefit.digests.links import SiteLinks
 from benefit.digests.period import Period
 from benefit.extensions import db
+from benefit.i18n import current_locale
 from benefit.markup import plain_excerpt
 from benefit.models import Reply, Subscription, TagFollow, Topic, Vote, topic_tag
 from benefit.permissions import topic_visibility
@@ -36,6 +37,15 @@ class DigestItem:
 
     # The post's own language, for `lang` on its title and excerpt (WCAG 3.1.2).
     language: str = "en"
+    # The tags' Polish names, where they have one (same order as `tags`).
+    tags_pl: tuple[str, ...] = ()
+
+    @property
+    def tag_names(self) -> list[str]:
+        """The tags as the recipient's language names them (read when the mail is rendered)."""
+        if self.tags_pl and current_locale() == "pl":
+            return [pl or name for name, pl in zip(self.tags, self.tags_pl, strict=False)]
+        return self.tags
 
     @property
     def stats(self) -> str:
@@ -217,6 +227,7 @@ class Collector:
             new_replies=new_replies,
             is_new=self.period.start <= topic.created_at < self.period.end,
             language=topic.language,
+            tags_pl=tuple(t.name_pl for t in topic.tags),
         )
 
 

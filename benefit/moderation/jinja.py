@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -16,7 +17,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from benefit.models import FLAG_REASONS, KINDS, MISTAKE_CATEGORIES, TAG_KINDS
+from benefit.i18n import format_day
+from benefit.models import FLAG_REASONS, MISTAKE_CATEGORIES, TAG_KINDS
 from benefit.moderation.actions.common import stored_reason
 
 AUDIT_ACTIONS: dict[str, LazyString] = {
@@ -58,6 +60,12 @@ POST_STATES: dict[str, LazyString] = {
     "hidden": _l("Hidden"),
     "rejected": _l("Rejected"),
 }
+# The kinds a topic is moved between (the forum's own labels, as moderators read them here).
+POST_KINDS: dict[str, LazyString] = {
+    "practice": _l("Good practice"),
+    "discussion": _l("Discussion"),
+    "mistake": _l("Mistake"),
+}
 ROLES: dict[str, LazyString] = {"member": _l("Member"), "moderator": _l("Moderator"), "admin": _l("Admin")}
 DETAIL_KEYS: dict[str, LazyString] = {
     "flaggers": _l("members who flagged it"),
@@ -94,8 +102,8 @@ _VALUE_LABELS: dict[str, dict[str, Any]] = {
     "state": POST_STATES,
     "previous": ROLES,
     "role": ROLES,
-    "from_kind": KINDS,
-    "to_kind": KINDS,
+    "from_kind": POST_KINDS,
+    "to_kind": POST_KINDS,
     "from_category": MISTAKE_CATEGORIES,
     "to_category": MISTAKE_CATEGORIES,
     "kind": TAG_KINDS,
@@ -120,6 +128,11 @@ def audit_details(raw: str) -> dict[str, Any]:
 
 
 def _value(key: str, value: Any) -> tuple[str, bool]:
+    if key == "until" and isinstance(value, str):
+        try:
+            return format_day(datetime.fromisoformat(value), "datetime"), True
+        except ValueError:
+            return value, False
     labels = _VALUE_LABELS.get(key, {})
     if isinstance(value, str) and value in labels:
         return str(labels[value]), True

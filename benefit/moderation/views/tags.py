@@ -6,8 +6,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from benefit.forms_util import choices
+from benefit.i18n import current_locale
 from benefit.models import Tag
 from benefit.moderation import actions as moderation
 from benefit.moderation import bp, queries
@@ -33,10 +35,18 @@ def _tag_or_404(tag_id: int) -> Tag:
     return found_or_404(queries.load_tag(valid_id(tag_id)))
 
 
+def _tag_choice(tag: Tag, polish: bool) -> SelectChoice:
+    """A tag by its name in the page's language; an English name on a Polish page says so (lang)."""
+    if polish and tag.name_pl:
+        return SelectChoice(str(tag.id), f"{tag.name_pl} ({tag.slug})")
+    return SelectChoice(str(tag.id), f"{tag.name} ({tag.slug})", render_kw={"lang": "en"} if polish else {})
+
+
 def _merge_form(tag: Tag) -> MergeTagForm:
     form = MergeTagForm(prefix="merge")
-    others = ((str(t.id), f"{t.name} ({t.slug})") for t in queries.other_tags_of_kind(tag))
-    form.target.choices = choices([("", _("Choose…")), *others])
+    polish = current_locale() == "pl"
+    others = [_tag_choice(t, polish) for t in queries.other_tags_of_kind(tag)]
+    form.target.choices = [*choices([("", _("Choose…"))]), *others]
     return form
 
 

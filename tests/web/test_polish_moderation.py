@@ -183,3 +183,18 @@ def test_the_moderation_tools_on_a_topic_page_are_polish(client, scene):
     page = client.get(f"/t/{scene['english'].id}/{scene['english'].slug}")
     tools = BeautifulSoup(page.text, "html.parser").find("details", class_="mod-tools")
     check_polish(f'<html lang="pl"><body><main>{tools.decode()}</main></body></html>', "topic page tools")
+
+
+def test_the_command_line_speaks_the_default_language_and_still_exits_2_on_errors(make_app, make_user):
+    polish = make_app(DEFAULT_LOCALE="pl")
+    runner = polish.test_cli_runner()
+    with polish.app_context():
+        make_user(username="basia", display_name="Basia Lis")
+        unknown = runner.invoke(args=["benefit", "set-role", "nobody", "moderator"])
+        assert unknown.exit_code == 2 and "Nie ma członka o nazwie nobody." in unknown.output
+        done = runner.invoke(args=["benefit", "set-role", "basia", "moderator"])
+        assert done.exit_code == 0 and "basia jest teraz moderatorem." in done.output
+        again = runner.invoke(args=["benefit", "set-role", "basia", "moderator"])
+        assert "Basia Lis jest już moderatorem. Nic nie zostało zmienione." in again.output
+        bad_time = runner.invoke(args=["digest", "send", "--period", "weekly", "--now", "wczoraj"])
+        assert bad_time.exit_code == 2 and "użyj formatu ISO 8601" in bad_time.output

@@ -1,4 +1,8 @@
-"""`flask benefit …`: administration from the command line."""
+"""`flask benefit …`: administration from the command line.
+
+Its messages are in the site's default language (`BENEFIT_DEFAULT_LOCALE`): a command has no
+request, so Flask-Babel's locale selector answers `benefit.i18n.default_locale()`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from benefit.accounts import actions as accounts
 from benefit.extensions import db
@@ -28,11 +33,11 @@ def benefit_cli() -> None:
 def create_admin(username: str, email: str, password: str, display_name: str) -> None:
     """Create an admin, or make an existing member one and set their password."""
     if len(password) < 10:
-        raise click.UsageError("The password needs at least 10 characters.")
+        raise click.UsageError(_("The password needs at least 10 characters."))
     if "@" not in email:
-        raise click.UsageError("That email address is not valid.")
+        raise click.UsageError(_("That email address is not valid."))
     user = accounts.create_admin(username, email, password, display_name)
-    click.echo(f"Admin {user.username} is ready.")
+    click.echo(_("Admin %(name)s is ready.", name=user.username))
 
 
 @benefit_cli.command("set-role")
@@ -43,15 +48,15 @@ def set_role(username: str, role: str) -> None:
     """Give a member a role: member, moderator or admin (recorded in the audit log)."""
     user = db.session.scalar(sa.select(User).where(User.username == username.lower()))
     if user is None:
-        raise click.UsageError(f"No member called {username}.")
+        raise click.UsageError(_("No member called %(name)s.", name=username))
     try:
         moderation.set_role_from_cli(user, role)
     except Conflict as exc:
-        click.echo(f"{exc.message} Nothing changed.")
+        click.echo(_("%(refusal)s Nothing changed.", refusal=exc.message))
         return
     except ServiceError as exc:
         raise click.UsageError(exc.message) from exc
-    click.echo(f"{user.username} is now {moderation.role_phrase(role)}.")
+    click.echo(_("%(name)s is now %(role)s.", name=user.username, role=moderation.role_phrase(role)))
 
 
 @benefit_cli.command("seed-demo")
@@ -62,18 +67,25 @@ def seed_demo() -> None:
     from benefit.demo.seed import seed_demo as run
 
     if current_app.config["ENV_NAME"] == "production":
-        raise click.ClickException("seed-demo creates members with a published password: not in production.")
+        raise click.ClickException(
+            _("seed-demo creates members with a published password: not in production.")
+        )
     report = run()
     click.echo(
-        f"Tags created: {report.tags_created}; topics: {report.topics_created}; "
-        f"replies: {report.replies_created}; votes: {report.votes_created}."
+        _(
+            "Tags created: %(tags)d; topics: %(topics)d; replies: %(replies)d; votes: %(votes)d.",
+            tags=report.tags_created,
+            topics=report.topics_created,
+            replies=report.replies_created,
+            votes=report.votes_created,
+        )
     )
     if report.members_created:
-        click.echo("Demo members (password for all: " + DEMO_PASSWORD + "):")
+        click.echo(_("Demo members (password for all: %(password)s):", password=DEMO_PASSWORD))
         for name in report.members_created:
             click.echo(f"  {name}")
     else:
-        click.echo(f"Demo members already exist (their password: {DEMO_PASSWORD}).")
+        click.echo(_("Demo members already exist (their password: %(password)s).", password=DEMO_PASSWORD))
 
 
 @benefit_cli.command("load-taxonomy")
@@ -84,4 +96,4 @@ def load_taxonomy() -> None:
 
     created = run()
     db.session.commit()
-    click.echo(f"Tags created: {created}.")
+    click.echo(_("Tags created: %(count)d.", count=created))

@@ -13,7 +13,7 @@ import re
 from html.parser import HTMLParser
 
 # Words that are common in English interface text and are not Polish words (so "to", "on", "no",
-# "by", "post" and "tag" are missing on purpose).
+# "by", "post", "tag" and "moderator" are missing on purpose).
 ENGLISH = frozenset(
     """
     the and your you with for this that these those are is was were been be of in or at from has
@@ -22,7 +22,7 @@ ENGLISH = frozenset(
     tags settings notifications notification reply replies save cancel email password page next
     previous latest new edit delete flag vote seen share confirm send mail digest subscribe
     unsubscribe back home about privacy join account profile follow following followers bookmark
-    bookmarks moderation moderator queue approve reject hide hidden show results result sort
+    bookmarks moderation queue approve reject hide hidden show results result sort
     sorted oldest newest topic topics title body required optional error errors please try again
     found forbidden too many requests large server something went wrong
     """.split()
@@ -78,6 +78,11 @@ class _Walker(HTMLParser):
         if not text:
             return
         for match in WORD.finditer(text):
+            if (
+                match.group().lower() == "mail"
+                and text[max(0, match.start() - 2) : match.start()].lower() == "e-"
+            ):
+                continue  # "adres e-mail" is Polish (the glossary's word)
             if match.group().lower() in ENGLISH:
                 start = max(0, match.start() - 40)
                 self.found.append(" ".join(text[start : match.end() + 40].split()))

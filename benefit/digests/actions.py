@@ -11,10 +11,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from benefit.accounts.actions import normalize_email
 from benefit.digests.queries import subscription_by_address, subscription_of
 from benefit.extensions import db
+from benefit.i18n import LANGUAGES
 from benefit.models import FREQUENCIES, Subscription, User, utcnow
 from benefit.refusals import NotAllowed, ServiceError
 
@@ -30,7 +32,13 @@ def _refusal_rolls_back() -> Iterator[None]:
 
 def _check_frequency(frequency: str) -> None:
     if frequency not in FREQUENCIES:
-        raise ServiceError("Choose daily or weekly.", field="frequency")
+        raise ServiceError(_("Choose daily or weekly."), field="frequency")
+
+
+def _check_locale(locale: str) -> None:
+    """ "" is the site's default language; anything else must be one of the interface languages."""
+    if locale and locale not in LANGUAGES:
+        raise ServiceError(_("Choose one of the languages offered."), field="locale")
 
 
 @dataclass(frozen=True)
@@ -42,36 +50,42 @@ class SubscribeRequest:
     frequency: str
     # False for an address that is confirmed already: it gets no mail at all.
     needs_confirmation: bool
+    # The language its mail is written in ("" for the site's default).
+    locale: str = ""
 
 
-def subscribe_email(email: str, frequency: str) -> SubscribeRequest:
+def subscribe_email(email: str, frequency: str, locale: str = "") -> SubscribeRequest:
     """A visitor subscribes an address; nothing is sent to it before it is confirmed.
 
     New, pending and confirmed addresses cost the same here — one lookup, one written row, one
     commit — so the time of the answer does not tell them apart; the confirmation mail goes out
     after the response (see views.subscribe). A confirmed subscription is written back unchanged:
-    someone who is not its owner must not be able to change it.
+    someone who is not its owner must not be able to change it (its language included).
     """
     with _refusal_rolls_back():
         _check_frequency(frequency)
+        _check_locale(locale)
     email = normalize_email(email)
     sub = subscription_by_address(email)
     if sub is None:
-        sub = Subscription(email=email, frequency=frequency)
+        sub = Subscription(email=email, frequency=frequency, locale=locale)
         db.session.add(sub)
         db.session.flush()
         needs_confirmation = True
     else:
         needs_confirmation = sub.confirmed_at is None
         if not needs_confirmation:
-            frequency = sub.frequency
+            frequency, locale = sub.frequency, sub.locale
         db.session.execute(
             sa.update(Subscription)
             .where(Subscription.id == sub.id)
-            .values(frequency=frequency if needs_confirmation else Subscription.frequency)
+            .values(
+                frequency=frequency if needs_confirmation else Subscription.frequency,
+                locale=locale if needs_confirmation else Subscription.locale,
+            )
             .execution_options(synchronize_session=False)
         )
-    request = SubscribeRequest(sub.id, sub.email, frequency, needs_confirmation)
+    request = SubscribeRequest(sub.id, sub.email, frequency, needs_confirmation, locale)
     db.session.commit()
     return request
 
@@ -104,12 +118,16 @@ def _take_over_address(user: User, sub: Subscription | None) -> Subscription | N
     return sub
 
 
-def subscribe_member(user: User, frequency: str, only_followed_tags: bool) -> Subscription:
-    """A member subscribes with the account's (already confirmed) address, or changes the settings."""
+def subscribe_member(user: User, frequency: str, only_followed_tags: bool, locale: str = "") -> Subscription:
+    """A member subscribes with the account's (already confirmed) address, or changes the settings.
+
+    The digest's language is the member's own language when they chose one, else `locale`.
+    """
     with _refusal_rolls_back():
         _check_frequency(frequency)
+        _check_locale(locale)
         if not user.email or user.email_confirmed_at is None:
-            raise NotAllowed("Confirm your email address first: the digest goes to that address.")
+            raise NotAllowed(_("Confirm your email address first: the digest goes to that address."))
     sub = _take_over_address(user, subscription_of(user))
     if sub is None:
         sub = Subscription(email=user.email)
@@ -118,6 +136,7 @@ def subscribe_member(user: User, frequency: str, only_followed_tags: bool) -> Su
     sub.email = user.email
     sub.frequency = frequency
     sub.only_followed_tags = only_followed_tags
+    sub.locale = user.locale if user.locale in LANGUAGES else locale
     if sub.confirmed_at is None:
         sub.confirmed_at = utcnow()
     db.session.commit()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from benefit.models import FREQUENCIES
 
@@ -23,7 +24,7 @@ def _parse_now(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter("use ISO 8601, e.g. 2026-11-23T06:00:00Z", param_hint="--now") from exc
+        raise click.BadParameter(_("use ISO 8601, e.g. 2026-11-23T06:00:00Z"), param_hint="--now") from exc
     # A time without an offset is taken as UTC, like every time in BENEFIT.
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
@@ -44,13 +45,20 @@ def send(frequency: str, dry_run: bool, now: str | None) -> None:
 
     report = send_digests(frequency, _parse_now(now), dry_run=dry_run, echo=click.echo if dry_run else None)
     for status, address, reason in report.errors:
-        click.echo(f"{'failed' if status == 'failed' else 'uncertain'} {address}: {reason}", err=True)
+        if status == "failed":
+            click.echo(_("failed %(address)s: %(reason)s", address=address, reason=reason), err=True)
+        else:
+            click.echo(_("uncertain %(address)s: %(reason)s", address=address, reason=reason), err=True)
     click.echo(report.summary())
     if report.busy:
         stale = int(current_app.config["DIGEST_STALE_CLAIM_SECONDS"])
         click.echo(
-            f"{report.busy} claimed by another run, not sent by this one: if no other run is going, "
-            f"the next run after the claims are {stale} s old sends them (DIGEST_STALE_CLAIM_SECONDS).",
+            _(
+                "%(busy)d claimed by another run, not sent by this one: if no other run is going, the "
+                "next run after the claims are %(stale)d s old sends them (DIGEST_STALE_CLAIM_SECONDS).",
+                busy=report.busy,
+                stale=stale,
+            ),
             err=True,
         )
     if report.failed or report.uncertain:

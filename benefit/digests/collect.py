@@ -8,11 +8,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from benefit.digests.links import SiteLinks
 from benefit.digests.period import Period
 from benefit.extensions import db
+from benefit.i18n import current_locale
 from benefit.markup import plain_excerpt
 from benefit.models import Reply, Subscription, TagFollow, Topic, Vote, topic_tag
 from benefit.permissions import topic_visibility
@@ -32,15 +35,50 @@ class DigestItem:
     new_replies: int
     is_new: bool
 
+    # The post's own language, for `lang` on its title and excerpt (WCAG 3.1.2).
+    language: str = "en"
+    # The tags' Polish names, where they have one (same order as `tags`).
+    tags_pl: tuple[str, ...] = ()
+
+    @property
+    def tag_names(self) -> list[str]:
+        """The tags as the recipient's language names them (read when the mail is rendered)."""
+        if self.tags_pl and current_locale() == "pl":
+            return [pl or name for name, pl in zip(self.tags, self.tags_pl, strict=False)]
+        return self.tags
+
     @property
     def stats(self) -> str:
-        """E.g. "new, 2 replies" or "14 “I've seen this” votes (3 new), 5 replies"."""
-        parts = ["new"] if self.is_new else []
+        """E.g. "new, 2 replies" or "14 “I've seen this” votes (3 new), 5 replies".
+
+        Read when the mail is rendered, so in the recipient's language.
+        """
+        parts = [_("new")] if self.is_new else []
         if self.votes or self.new_votes:
-            votes = f"{self.votes} “I've seen this” vote{'' if self.votes == 1 else 's'}"
-            parts.append(votes + (f" ({self.new_votes} new)" if self.new_votes and not self.is_new else ""))
-        replies = f"{self.replies} repl{'y' if self.replies == 1 else 'ies'}"
-        parts.append(replies + (f" ({self.new_replies} new)" if self.new_replies and not self.is_new else ""))
+            if self.new_votes and not self.is_new:
+                parts.append(
+                    ngettext(
+                        "%(num)d “I've seen this” vote (%(new)d new)",
+                        "%(num)d “I've seen this” votes (%(new)d new)",
+                        self.votes,
+                        new=self.new_votes,
+                    )
+                )
+            else:
+                parts.append(
+                    ngettext("%(num)d “I've seen this” vote", "%(num)d “I've seen this” votes", self.votes)
+                )
+        if self.new_replies and not self.is_new:
+            parts.append(
+                ngettext(
+                    "%(num)d reply (%(new)d new)",
+                    "%(num)d replies (%(new)d new)",
+                    self.replies,
+                    new=self.new_replies,
+                )
+            )
+        else:
+            parts.append(ngettext("%(num)d reply", "%(num)d replies", self.replies))
         return ", ".join(parts)
 
 
@@ -188,6 +226,8 @@ class Collector:
             new_votes=new_votes,
             new_replies=new_replies,
             is_new=self.period.start <= topic.created_at < self.period.end,
+            language=topic.language,
+            tags_pl=tuple(t.name_pl for t in topic.tags),
         )
 
 

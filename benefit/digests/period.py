@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from babel.dates import format_date
+from flask import has_app_context
+
+from benefit.i18n import current_locale
 from benefit.models import FREQUENCIES
 
 
@@ -21,14 +25,22 @@ class Period:
 
     @property
     def label(self) -> str:
+        """E.g. "16–22 Nov 2026" / "16–22 listopada 2026", in the language being rendered."""
         first, last = self.start.date(), (self.end - timedelta(days=1)).date()
+        # The language being rendered (English with no app at all, as in a plain unit test).
+        locale = current_locale() if has_app_context() else "en"
+        month = "MMMM" if locale == "pl" else "MMM"  # Polish writes the month out, in the genitive
+
+        def day(value: date, pattern: str) -> str:
+            return str(format_date(value, pattern, locale=locale))
+
         if first == last:
-            return f"{first.day} {first:%b %Y}"
+            return day(first, f"d {month} y")
         if first.year != last.year:
-            return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+            return f"{day(first, f'd {month} y')} – {day(last, f'd {month} y')}"
         if first.month != last.month:
-            return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-        return f"{first.day}–{last.day} {last:%b %Y}"
+            return f"{day(first, f'd {month}')} – {day(last, f'd {month} y')}"
+        return f"{first.day}–{day(last, f'd {month} y')}"
 
 
 def _midnight(day: date) -> datetime:

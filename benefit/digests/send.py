@@ -26,9 +26,13 @@ from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from benefit.digests.collect import Collector
 from benefit.digests.deliveries import Claim, Deliveries
+from benefit.digests.language import digest_locale
 from benefit.digests.links import SiteLinks
 from benefit.digests.mail import render_digest
 from benefit.digests.period import Period, period_ending_before
@@ -38,10 +42,11 @@ from benefit.models import Subscription, User, utcnow
 
 log = logging.getLogger(__name__)
 
-# What happens next to a delivery left in that status, for the run's error lines.
-NEXT = {
-    "uncertain": "; the next run sends it once more, with the same Message-ID",
-    "given_up": "; sent twice without an answer: not sent again",
+# What happens next to a delivery left in that status, for the run's error lines (read in the
+# command's language, the site's default).
+NEXT: dict[str, LazyString] = {
+    "uncertain": _l("; the next run sends it once more, with the same Message-ID"),
+    "given_up": _l("; sent twice without an answer: not sent again"),
 }
 
 
@@ -67,13 +72,32 @@ class SendReport:
             self.failed += 1
         else:
             self.uncertain += 1
-        self.errors.append((status, address, reason + NEXT.get(status, "")))
+        self.errors.append((status, address, reason + str(NEXT.get(status, ""))))
 
     def summary(self) -> str:
-        verb = "would send" if self.dry_run else "sent"
-        return (
-            f"{self.period.key}: {verb} {self.sent}, skipped {self.skipped}, failed {self.failed}, "
-            f"uncertain {self.uncertain}, already done {self.already}, claimed by another run {self.busy}"
+        counts = {
+            "period": self.period.key,
+            "sent": self.sent,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "uncertain": self.uncertain,
+            "already": self.already,
+            "busy": self.busy,
+        }
+        if self.dry_run:
+            return str(
+                _(
+                    "%(period)s: would send %(sent)d, skipped %(skipped)d, failed %(failed)d, uncertain "
+                    "%(uncertain)d, already done %(already)d, claimed by another run %(busy)d",
+                    **counts,
+                )
+            )
+        return str(
+            _(
+                "%(period)s: sent %(sent)d, skipped %(skipped)d, failed %(failed)d, uncertain %(uncertain)d, "
+                "already done %(already)d, claimed by another run %(busy)d",
+                **counts,
+            )
         )
 
 
@@ -81,6 +105,7 @@ class SendReport:
 class _Recipient:
     sub: Subscription
     to: str
+    locale: str  # the language of this recipient's digest
     resend: bool = False
 
 
@@ -123,7 +148,7 @@ class _Run:
     def _next_chunk(self, after_id: int) -> list[_Recipient]:
         """Confirmed subscriptions of this frequency with the address to write to."""
         stmt = (
-            sa.select(Subscription, User.email)
+            sa.select(Subscription, User.email, User.locale)
             .outerjoin(User, User.id == Subscription.user_id)
             .where(
                 Subscription.id > after_id,
@@ -137,7 +162,10 @@ class _Run:
             .order_by(Subscription.id)
             .limit(self.chunk_size)
         )
-        rows = [_Recipient(sub, user_email or sub.email) for sub, user_email in db.session.execute(stmt)]
+        rows = [
+            _Recipient(sub, user_email or sub.email, digest_locale(sub.locale, user_locale))
+            for sub, user_email, user_locale in db.session.execute(stmt)
+        ]
         for r in rows:
             # Detached, the rows keep their loaded values through the commits of the claims.
             db.session.expunge(r.sub)
@@ -183,11 +211,11 @@ class _Run:
             digest = self.collector.for_subscription(r.sub, followed)
             if digest is None:
                 self.report.skipped += 1
-                self.echo(f"skip {r.to}: nothing new")
+                self.echo(_("skip %(address)s: nothing new", address=r.to))
                 if not self.dry_run:
                     self.deliveries.skipped(r.sub.id, r.resend)
                 return None
-            msg = render_digest(r.sub, r.to, digest, self.links)
+            msg = render_digest(r.sub, r.to, digest, self.links, r.locale)
         except Exception as exc:  # one broken recipient must not stop the others
             log.exception("digest for subscription %s could not be built", r.sub.id)
             if self.dry_run:
@@ -197,7 +225,10 @@ class _Run:
             return None
         if self.dry_run:
             self.report.sent += 1
-        self.echo(f"{'would send' if self.dry_run else 'send'} {r.to}: {msg['Subject']}")
+        if self.dry_run:
+            self.echo(_("would send %(address)s: %(subject)s", address=r.to, subject=msg["Subject"]))
+        else:
+            self.echo(_("send %(address)s: %(subject)s", address=r.to, subject=msg["Subject"]))
         return msg
 
     def _finish(self, r: _Recipient, outcome: Outcome, reason: str) -> None:

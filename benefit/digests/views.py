@@ -1,4 +1,9 @@
-"""Digest pages: subscribe (visitors with double opt-in, members from settings), confirm, unsubscribe."""
+"""Digest pages: subscribe (visitors with double opt-in, members from settings), confirm, unsubscribe.
+
+The pages reached from a mail link (confirm, unsubscribe and their answers) are in the
+subscription's language, whatever the browser says: the mail was. A link that names no
+subscription any more is in the language it carries (`?lang=`), else the interface's.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +11,52 @@ from collections.abc import Callable
 from functools import partial
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from benefit.digests import actions, mail, queries
 from benefit.digests.forms import ConfirmForm, FrequencyForm, MemberDigestForm, SubscribeForm
+from benefit.digests.language import subscription_language
 from benefit.extensions import csrf
 from benefit.forms_util import apply_service_error
-from benefit.models import FREQUENCIES, Subscription
+from benefit.i18n import current_locale, normalise
+from benefit.models import Subscription
 from benefit.permissions import login_required
 from benefit.refusals import ServiceError
 
 bp = Blueprint("digest", __name__, url_prefix="/digest")
 
-# The same answer whether or not the address was subscribed already.
-SUBSCRIBED = (
-    "Thank you. Check your inbox: unless this address is subscribed already, it gets a "
-    "confirmation link, and the digest starts once you follow it."
-)
+
+def _subscribed() -> str:
+    # The same answer whether or not the address was subscribed already.
+    return str(
+        _(
+            "Thank you. Check your inbox: unless this address is subscribed already, it gets a "
+            "confirmation link, and the digest starts once you follow it."
+        )
+    )
+
+
+def _saved(frequency: str, member: bool) -> str:
+    if member:
+        if frequency == "daily":
+            return str(_("Saved: you get the daily digest at your account's address."))
+        return str(_("Saved: you get the weekly digest at your account's address."))
+    if frequency == "daily":
+        return str(_("Saved: you now get the daily digest."))
+    return str(_("Saved: you now get the weekly digest."))
+
+
+def _link_language() -> str:
+    """The language of a page reached from a mail link that names no subscription (any more)."""
+    return normalise(request.args.get("lang")) or current_locale()
+
+
+def _invalid_link(purpose: str) -> tuple[str, int]:
+    with force_locale(_link_language()):
+        return render_template("digest/invalid_link.html", purpose=purpose), 404
 
 
 def _after_response(response: Response, job: Callable[[], None]) -> Response:
@@ -46,6 +79,7 @@ def _member_form(sub: Subscription | None) -> MemberDigestForm:
     if request.method == "GET" and sub is not None:
         form.frequency.data = sub.frequency
         form.only_followed_tags.data = sub.only_followed_tags
+        form.locale.data = normalise(sub.locale) or current_locale()
     return form
 
 
@@ -56,6 +90,7 @@ def _member_page(template: str, page: queries.MemberDigest, form: MemberDigestFo
         member_form=form or _member_form(page.subscription),
         subscription=page.subscription,
         followed_tags=page.followed_tags,
+        own_language=normalise(current_user.locale),
     )
 
 
@@ -66,11 +101,13 @@ def subscribe() -> str | Response:
     form = SubscribeForm()
     if form.validate_on_submit():
         try:
-            asked = actions.subscribe_email(form.email.data or "", form.frequency.data or "")
+            asked = actions.subscribe_email(
+                form.email.data or "", form.frequency.data or "", form.locale.data or ""
+            )
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            flash(SUBSCRIBED, "success")
+            flash(_subscribed(), "success")
             # Mail after the response, so that its time does not tell which addresses are subscribed.
             response = redirect(url_for("digest.subscribe"))
             return _after_response(response, partial(mail.send_confirmation, asked))
@@ -83,14 +120,13 @@ def settings() -> str | Response:
     page = queries.member_digest(current_user)
     form = _member_form(page.subscription)
     if form.validate_on_submit():
-        frequency = form.frequency.data or ""
+        frequency, locale = form.frequency.data or "", form.locale.data or ""
         try:
-            actions.subscribe_member(current_user, frequency, bool(form.only_followed_tags.data))
+            actions.subscribe_member(current_user, frequency, bool(form.only_followed_tags.data), locale)
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            label = FREQUENCIES[frequency].lower()
-            flash(f"Saved: you get the {label} digest at your account's address.", "success")
+            flash(_saved(frequency, member=True), "success")
             return redirect(url_for("digest.settings"))
     return _member_page("digest/settings.html", page, form)
 
@@ -99,7 +135,7 @@ def settings() -> str | Response:
 @login_required
 def member_unsubscribe() -> Response:
     actions.unsubscribe_member(current_user)
-    flash("You are unsubscribed: no more digests.", "success")
+    flash(_("You are unsubscribed: no more digests."), "success")
     return redirect(url_for("digest.settings"))
 
 
@@ -107,12 +143,13 @@ def member_unsubscribe() -> Response:
 def confirm(token: str) -> str | Response | tuple[str, int]:
     sub = queries.subscription_from_confirmation(token)
     if sub is None:
-        return render_template("digest/invalid_link.html", purpose="confirm"), 404
+        return _invalid_link("confirm")
     form = ConfirmForm()
     if sub.confirmed_at is None and form.validate_on_submit():
         actions.confirm_subscription(sub)
         return redirect(url_for("digest.confirm", token=token))
-    return render_template("digest/confirm.html", form=form, subscription=sub, token=token)
+    with force_locale(subscription_language(sub)):
+        return render_template("digest/confirm.html", form=form, subscription=sub, token=token)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET"])
@@ -120,9 +157,10 @@ def unsubscribe(token: str) -> str | tuple[str, int]:
     """A confirm page only: mail scanners open links, and must not unsubscribe anyone."""
     sub = queries.subscription_from_token(token)
     if sub is None:
-        return render_template("digest/invalid_link.html", purpose="unsubscribe"), 404
+        return _invalid_link("unsubscribe")
     form = FrequencyForm(frequency=sub.frequency)
-    return render_template("digest/unsubscribe.html", subscription=sub, token=token, form=form)
+    with force_locale(subscription_language(sub)):
+        return render_template("digest/unsubscribe.html", subscription=sub, token=token, form=form)
 
 
 # RFC 8058 one-click: the mail client POSTs "List-Unsubscribe=One-Click" with no session and no
@@ -132,14 +170,16 @@ def unsubscribe(token: str) -> str | tuple[str, int]:
 def unsubscribe_post(token: str) -> str | Response | tuple[str, int]:
     sub = queries.subscription_from_token(token)
     one_click = request.form.get("List-Unsubscribe") == "One-Click"
-    if sub is None:
+    language = subscription_language(sub) if sub is not None else _link_language()
+    with force_locale(language):
+        if sub is None:
+            if one_click:
+                return Response(_("This unsubscribe link is not valid.") + "\n", 404, mimetype="text/plain")
+            return render_template("digest/invalid_link.html", purpose="unsubscribe"), 404
+        actions.unsubscribe(sub)
         if one_click:
-            return Response("This unsubscribe link is not valid.\n", 404, mimetype="text/plain")
-        return render_template("digest/invalid_link.html", purpose="unsubscribe"), 404
-    actions.unsubscribe(sub)
-    if one_click:
-        return Response("You are unsubscribed.\n", 200, mimetype="text/plain")
-    return render_template("digest/unsubscribed.html")
+            return Response(_("You are unsubscribed.") + "\n", 200, mimetype="text/plain")
+        return render_template("digest/unsubscribed.html")
 
 
 @bp.route("/unsubscribe/<token>/frequency", methods=["POST"])
@@ -148,8 +188,9 @@ def change_frequency(token: str) -> str | Response:
     if sub is None:
         abort(404)
     form = FrequencyForm()
-    if form.validate_on_submit():
-        actions.change_frequency(sub, form.frequency.data or "")
-        flash(f"Saved: you now get the {FREQUENCIES[sub.frequency].lower()} digest.", "success")
-        return redirect(url_for("digest.unsubscribe", token=token))
-    return render_template("digest/unsubscribe.html", subscription=sub, token=token, form=form)
+    with force_locale(subscription_language(sub)):
+        if form.validate_on_submit():
+            actions.change_frequency(sub, form.frequency.data or "")
+            flash(_saved(sub.frequency, member=False), "success")
+            return redirect(url_for("digest.unsubscribe", token=token))
+        return render_template("digest/unsubscribe.html", subscription=sub, token=token, form=form)

@@ -5,19 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from benefit.extensions import db
 from benefit.models.types import UTCDateTime, utcnow
 from benefit.models.user import User
 
-FLAG_REASONS: dict[str, str] = {
-    "spam": "Spam",
-    "off-topic": "Off-topic",
-    "abusive": "Abusive or disrespectful",
-    "copyright": "Copyright infringement",
-    "privacy": "Privacy (e.g. a photo of patrons or children without consent)",
-    "other": "Something else",
+# Labels are lazy: each is read in the language of the page (or mail) that shows it.
+FLAG_REASONS: dict[str, LazyString] = {
+    "spam": _l("Spam"),
+    "off-topic": _l("Off-topic"),
+    "abusive": _l("Abusive or disrespectful"),
+    "copyright": _l("Copyright infringement"),
+    "privacy": _l("Privacy (e.g. a photo of patrons or children without consent)"),
+    "other": _l("Something else"),
 }
 
 

@@ -6,13 +6,16 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from benefit.extensions import db
 from benefit.models.types import UTCDateTime, utcnow
 from benefit.models.user import User
 
-FREQUENCIES: dict[str, str] = {"daily": "Daily", "weekly": "Weekly"}
+# Lazy labels, read in the language of the page or mail that shows them.
+FREQUENCIES: dict[str, LazyString] = {"daily": _l("Daily"), "weekly": _l("Weekly")}
 
 
 def new_token() -> str:

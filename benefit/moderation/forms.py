@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -13,97 +15,103 @@ from benefit.models import FLAG_REASONS, KINDS, MISTAKE_CATEGORIES, TAG_KINDS
 class ReasonForm(Form):
     """Reject, hide, restore: a reason the author (or the audit log) will read."""
 
-    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
 class MoveForm(Form):
-    kind = RadioField("Move to", choices=choices(KINDS.items()), validators=[InputRequired()])
+    kind = RadioField(_l("Move to"), choices=choices(KINDS.items()), validators=[InputRequired()])
     category = SelectField(
-        "Mistake category",
-        choices=choices([("", "Choose…"), *MISTAKE_CATEGORIES.items()]),
+        _l("Mistake category"),
+        choices=choices([("", _l("Choose…")), *MISTAKE_CATEGORIES.items()]),
         validators=[Optional()],
-        description="Needed when moving to the mistakes.",
+        description=_l("Needed when moving to the mistakes."),
     )
-    reason = StringField("Reason (for the audit log)", validators=[Optional(), Length(max=500)])
+    reason = StringField(_l("Reason (for the audit log)"), validators=[Optional(), Length(max=500)])
 
 
 class ResolveFlagsForm(Form):
     decision = RadioField(
-        "Decision",
-        choices=choices([("agree", "Agree: hide the post"), ("disagree", "Disagree: dismiss the flags")]),
+        _l("Decision"),
+        choices=choices(
+            [("agree", _l("Agree: hide the post")), ("disagree", _l("Disagree: dismiss the flags"))]
+        ),
         validators=[InputRequired()],
     )
-    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
 class TagForm(Form):
-    kind = SelectField("Kind", choices=choices(TAG_KINDS.items()), validators=[InputRequired()])
-    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=choices(TAG_KINDS.items()), validators=[InputRequired()])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
     slug = StringField(
-        "Slug",
+        _l("Slug"),
         validators=[Optional(), Length(max=40)],
-        description="Used in addresses (/tags/slug). Left empty, it is made from the name.",
+        description=_l("Used in addresses (/tags/slug). Left empty, it is made from the name."),
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
 
 
 class TagEditForm(Form):
-    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
     slug = StringField(
-        "Slug",
+        _l("Slug"),
         validators=[InputRequired(), Length(max=40)],
-        description="Changing it keeps the old slug as a synonym, so old links redirect.",
+        description=_l("Changing it keeps the old slug as a synonym, so old links redirect."),
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
 
 
 class MergeTagForm(Form):
-    target = SelectField("Merge into", validators=[InputRequired()])
+    target = SelectField(_l("Merge into"), validators=[InputRequired()])
 
 
 class SuspendForm(Form):
     until = DateField(
-        "Suspended until (end of that day, UTC)", validators=[InputRequired()], description="YYYY-MM-DD"
+        _l("Suspended until (end of that day, UTC)"),
+        validators=[InputRequired()],
+        description=_l("YYYY-MM-DD"),
     )
-    reason = StringField("Reason (the member sees it)", validators=[InputRequired(), Length(max=500)])
+    reason = StringField(_l("Reason (the member sees it)"), validators=[InputRequired(), Length(max=500)])
 
 
 class RoleForm(Form):
     role = RadioField(
-        "Role",
-        choices=choices([("member", "Member"), ("moderator", "Moderator")]),
+        _l("Role"),
+        choices=choices([("member", _l("Member")), ("moderator", _l("Moderator"))]),
         validators=[InputRequired()],
     )
 
 
 class FlagForm(Form):
-    reason = RadioField("What is wrong?", choices=choices(FLAG_REASONS.items()), validators=[InputRequired()])
+    reason = RadioField(
+        _l("What is wrong?"), choices=choices(FLAG_REASONS.items()), validators=[InputRequired()]
+    )
     note = TextAreaField(
-        "Note for the moderators",
+        _l("Note for the moderators"),
         validators=[Optional(), Length(max=500)],
-        description="Required when you choose “Something else”.",
+        description=_l("Required when you choose “Something else”."),
     )
 
 
 class MergeForm(Form):
     target = StringField(
-        "Merge into mistake",
+        _l("Merge into mistake"),
         validators=[InputRequired(), Length(max=300)],
-        description="The number or link of the mistake that stays, e.g. 12 or https://…/t/12/….",
+        description=_l("The number or link of the mistake that stays, e.g. 12 or https://…/t/12/…."),
     )
     reason = StringField(
-        "Reason (kept in the audit log)",
+        _l("Reason (kept in the audit log)"),
         validators=[Length(max=500)],
-        description="Optional, e.g. “same mistake reported twice”.",
+        description=_l("Optional, e.g. “same mistake reported twice”."),
     )
 
     def validate_target(self, field: StringField) -> None:
         try:
             refs = parse_topic_refs(field.data or "")
         except ValueError as exc:
-            raise ValidationError(f"“{exc}” is not a mistake's number or link.") from exc
+            raise ValidationError(_("“%(ref)s” is not a mistake's number or link.", ref=str(exc))) from exc
         if len(refs) != 1:
-            raise ValidationError("Give exactly one mistake.")
+            raise ValidationError(_("Give exactly one mistake."))
 
     @property
     def target_id(self) -> int:

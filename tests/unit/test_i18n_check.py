@@ -21,7 +21,7 @@ def test_polish_text_and_quoted_english_pass():
         "<p>Dobre praktyki, które działają w bibliotece.</p>"
         '<h2 lang="en">The best of BookTok for your library</h2>'
         '<span translate="no">The Reading Room</span><img alt="Plakat" src="/a.png"><br>'
-        "<code>the code</code><p>Nowy wpis</p>"
+        "<code>the code</code><p>Nowy wpis</p><label>Adres e-mail</label>"
     )
     assert english_left(html) == []
 

@@ -6,14 +6,16 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from benefit import permissions
 from benefit.extensions import db
 from benefit.models import FLAG_REASONS, Flag, Topic, User
 from benefit.moderation import audit, queries
 from benefit.moderation.actions.common import (
+    FLAG_HIDE_REASON,
+    FLAGS_AGREED_REASON,
     Post,
-    describe,
     one_transaction,
     post_kind,
     require_moderator,
@@ -23,9 +25,13 @@ from benefit.moderation.actions.common import (
 )
 from benefit.refusals import Conflict, NotAllowed, NotFound, ServiceError
 
+__all__ = ["FLAG_HIDE_REASON", "FLAGS_AGREED_REASON", "FlagResult", "flag_post", "resolve_flags"]
+
 # The moderation_reason of a post hidden by members' flags; dismissing the flags restores it.
-FLAG_HIDE_REASON = "Hidden after several members flagged it; a moderator will review it."
-ALREADY_FLAGGED = "You have already flagged this post. Thank you."
+
+
+def _already_flagged() -> str:
+    return str(_("You have already flagged this post. Thank you."))
 
 
 @dataclass
@@ -36,20 +42,20 @@ class FlagResult:
 
 def _check_can_flag(member: User, post: Post, reason: str, note: str) -> None:
     if not permissions.can_participate(member):
-        raise NotAllowed("Only confirmed members who are not suspended can flag posts.")
+        raise NotAllowed(_("Only confirmed members who are not suspended can flag posts."))
     visible = (
         permissions.can_view_topic(member, post)
         if isinstance(post, Topic)
         else permissions.can_view_reply(member, post) and permissions.can_view_topic(member, post.topic)
     )
     if not visible:
-        raise NotFound("That post does not exist.")
+        raise NotFound(_("That post does not exist."))
     if post.author_id == member.id:
-        raise NotAllowed("You cannot flag your own post; edit it instead.")
+        raise NotAllowed(_("You cannot flag your own post; edit it instead."))
     if reason not in FLAG_REASONS:
-        raise ServiceError("Choose a reason.", field="reason")
+        raise ServiceError(_("Choose a reason."), field="reason")
     if reason == "other" and not note:
-        raise ServiceError("Tell the moderators what is wrong.", field="note")
+        raise ServiceError(_("Tell the moderators what is wrong."), field="note")
 
 
 def _open_flaggers(kind: str, post_id: int) -> int:
@@ -65,14 +71,14 @@ def flag_post(member: User, post: Post, reason: str, note: str = "") -> FlagResu
     note = note.strip()
     _check_can_flag(member, post, reason, note)
     if queries.own_flag(member, post) is not None:
-        raise Conflict(ALREADY_FLAGGED)
+        raise Conflict(_already_flagged())
     kind = post_kind(post)
     flag = Flag(user_id=member.id, target_kind=kind, target_id=post.id, reason=reason, note=note[:500])
     db.session.add(flag)
     try:
         db.session.flush()
     except sa.exc.IntegrityError as exc:  # the same member flagging twice at once
-        raise Conflict(ALREADY_FLAGGED) from exc
+        raise Conflict(_already_flagged()) from exc
     flaggers = _open_flaggers(kind, post.id)
     hidden = flaggers >= current_app.config["FLAG_HIDE_THRESHOLD"] and post.state == "published"
     if hidden:
@@ -89,10 +95,10 @@ def resolve_flags(moderator: User, post: Post, agree: bool, reason: str = "") ->
     previous = post.state
     count = resolve_open_flags(moderator, post, "agreed" if agree else "dismissed")
     if not count:
-        raise Conflict("There are no open flags on this post.")
+        raise Conflict(_("There are no open flags on this post."))
     if agree and post.state != "hidden":
-        set_state(post, "hidden", reason or "Hidden by a moderator after members flagged it.")
-        tell_author(moderator, post, "hide", f"A moderator hid {describe(post)}: {post.moderation_reason}")
+        set_state(post, "hidden", reason or FLAGS_AGREED_REASON)
+        tell_author(moderator, post, "hide", post.moderation_reason or "")
     elif agree and reason:
         post.moderation_reason = reason
     elif not agree and post.state == "hidden" and post.moderation_reason == FLAG_HIDE_REASON:

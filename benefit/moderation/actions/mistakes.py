@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from benefit.extensions import db
 from benefit.models import Reply, Topic, User, Vote
@@ -20,7 +21,7 @@ def mark_outdated(moderator: User, topic: Topic, outdated: bool, reason: str = "
     """Outdated mistakes stay visible but rank last (the platform changed since)."""
     require_moderator(moderator)
     if topic.kind != "mistake" or topic.merged_into_id is not None:
-        raise NotFound("That mistake does not exist.")
+        raise NotFound(_("That mistake does not exist."))
     if topic.is_outdated != outdated:
         topic.is_outdated = outdated
         audit.record(
@@ -59,25 +60,25 @@ def _lock_topic(topic_id: int) -> Topic | None:
 def _lock_pair(source_id: int, target_id: int) -> tuple[Topic, Topic]:
     """Both rows locked in id order (no deadlock with another merge), checked for a merge."""
     if source_id == target_id:
-        raise ServiceError("A mistake cannot be merged into itself.", field="target")
+        raise ServiceError(_("A mistake cannot be merged into itself."), field="target")
     if not 1 <= target_id <= MAX_ID:
-        raise ServiceError("There is no mistake with that number.", field="target")
+        raise ServiceError(_("There is no mistake with that number."), field="target")
     first, second = sorted((source_id, target_id))
     locked = {first: _lock_topic(first), second: _lock_topic(second)}
     src, dst = locked[source_id], locked[target_id]
     if src is None or src.kind != "mistake" or src.merged_into_id is not None:
-        raise NotFound("The duplicate does not exist or was already merged.")
+        raise NotFound(_("The duplicate does not exist or was already merged."))
     if dst is None:
-        raise ServiceError("There is no mistake with that number.", field="target")
+        raise ServiceError(_("There is no mistake with that number."), field="target")
     if dst.kind != "mistake":
-        raise ServiceError("Merge into another mistake (give its number or link).", field="target")
+        raise ServiceError(_("Merge into another mistake (give its number or link)."), field="target")
     if dst.merged_into_id is not None:
         raise ServiceError(
-            f"That mistake was itself merged into #{dst.merged_into_id}: merge into that one.",
+            _("That mistake was itself merged into #%(id)s: merge into that one.", id=dst.merged_into_id),
             field="target",
         )
     if dst.state != "published":
-        raise ServiceError("Merge into a published mistake.", field="target")
+        raise ServiceError(_("Merge into a published mistake."), field="target")
     return src, dst
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from benefit import permissions
 from benefit.models import KINDS, MISTAKE_CATEGORIES, Reply, Topic, User, utcnow
 from benefit.moderation import audit
 from benefit.moderation.actions.common import (
     Post,
     announce,
-    describe,
     one_transaction,
     post_kind,
     require_moderator,
@@ -27,13 +30,14 @@ TOPIC_SWITCHES = {
     "lock": ("is_locked", True),
     "unlock": ("is_locked", False),
 }
-SWITCH_WORDS = {
-    "pin": "pinned",
-    "unpin": "not pinned",
-    "feature": "featured",
-    "unfeature": "not featured",
-    "lock": "locked",
-    "unlock": "unlocked",
+# "the topic is …": lazy, read in the language of the message that uses it.
+SWITCH_WORDS: dict[str, LazyString] = {
+    "pin": _l("pinned"),
+    "unpin": _l("not pinned"),
+    "feature": _l("featured"),
+    "unfeature": _l("not featured"),
+    "lock": _l("locked"),
+    "unlock": _l("unlocked"),
 }
 
 
@@ -41,7 +45,7 @@ SWITCH_WORDS = {
 def approve_post(moderator: User, post: Post) -> Post:
     require_moderator(moderator)
     if post.state != "pending":
-        raise Conflict("This post is not waiting for review any more.")
+        raise Conflict(_("This post is not waiting for review any more."))
     set_state(post, "published", None)
     post.author.approved_post_count = User.approved_post_count + 1
     if isinstance(post, Reply):
@@ -49,7 +53,7 @@ def approve_post(moderator: User, post: Post) -> Post:
     else:
         post.last_activity_at = utcnow()
     announce(post)
-    tell_author(moderator, post, "approve", f"A moderator approved {describe(post)}.")
+    tell_author(moderator, post, "approve")
     audit.record(moderator, "approve", target_kind=post_kind(post), target_id=post.id)
     return post
 
@@ -57,11 +61,11 @@ def approve_post(moderator: User, post: Post) -> Post:
 @one_transaction
 def reject_post(moderator: User, post: Post, reason: str) -> Post:
     require_moderator(moderator)
-    reason = required_reason(reason, "Say why, so the author can learn from it.")
+    reason = required_reason(reason, _("Say why, so the author can learn from it."))
     if post.state != "pending":
-        raise Conflict("This post is not waiting for review any more.")
+        raise Conflict(_("This post is not waiting for review any more."))
     set_state(post, "rejected", reason)
-    tell_author(moderator, post, "reject", f"A moderator did not approve {describe(post)}: {reason}")
+    tell_author(moderator, post, "reject", reason)
     audit.record(moderator, "reject", target_kind=post_kind(post), target_id=post.id, reason=reason)
     return post
 
@@ -69,13 +73,13 @@ def reject_post(moderator: User, post: Post, reason: str) -> Post:
 @one_transaction
 def hide_post(moderator: User, post: Post, reason: str) -> Post:
     require_moderator(moderator)
-    reason = required_reason(reason, "Say why this post is hidden.")
+    reason = required_reason(reason, _("Say why this post is hidden."))
     if post.state == "hidden":
-        raise Conflict("This post is already hidden.")
+        raise Conflict(_("This post is already hidden."))
     previous = post.state
     set_state(post, "hidden", reason)
     flags = resolve_open_flags(moderator, post, "agreed")
-    tell_author(moderator, post, "hide", f"A moderator hid {describe(post)}: {reason}")
+    tell_author(moderator, post, "hide", reason)
     audit.record(
         moderator,
         "hide",
@@ -92,7 +96,7 @@ def hide_post(moderator: User, post: Post, reason: str) -> Post:
 def restore_post(moderator: User, post: Post, reason: str = "") -> Post:
     require_moderator(moderator)
     if post.state not in ("hidden", "rejected"):
-        raise Conflict("Only hidden or rejected posts can be restored.")
+        raise Conflict(_("Only hidden or rejected posts can be restored."))
     previous = post.state
     set_state(post, "published", None)
     announce(post)
@@ -114,10 +118,10 @@ def switch_topic(moderator: User, topic: Topic, action: str) -> Topic:
     """Pin, feature or lock a topic, or undo it."""
     require_moderator(moderator)
     if action not in TOPIC_SWITCHES:
-        raise ServiceError("Unknown action.")
+        raise ServiceError(_("Unknown action."))
     attribute, value = TOPIC_SWITCHES[action]
     if getattr(topic, attribute) == value:
-        raise Conflict(f"Nothing to change: the topic is already {SWITCH_WORDS[action]}.")
+        raise Conflict(_("Nothing to change: the topic is already %(state)s.", state=SWITCH_WORDS[action]))
     setattr(topic, attribute, value)
     audit.record(moderator, action, target_kind="topic", target_id=topic.id)
     return topic
@@ -128,14 +132,14 @@ def move_topic(moderator: User, topic: Topic, kind: str, category: str | None, r
     """Another kind (or mistake category); everything else, anonymity included, stays as it is."""
     require_moderator(moderator)
     if kind not in KINDS:
-        raise ServiceError("Choose practice, discussion or mistake.", field="kind")
+        raise ServiceError(_("Choose practice, discussion or mistake."), field="kind")
     if kind == "mistake":
         if category not in MISTAKE_CATEGORIES:
-            raise ServiceError("A mistake needs a category: choose one.", field="category")
+            raise ServiceError(_("A mistake needs a category: choose one."), field="category")
     else:
         category = None
     if kind == topic.kind and category == topic.category:
-        raise Conflict("Nothing to change: the topic is already there.")
+        raise Conflict(_("Nothing to change: the topic is already there."))
     details = {
         "from_kind": topic.kind,
         "to_kind": kind,

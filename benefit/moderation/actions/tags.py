@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from slugify import slugify
 
 from benefit.extensions import db
@@ -17,7 +18,7 @@ from benefit.refusals import Conflict, ServiceError
 def _tag_slug(raw: str) -> str:
     slug = slugify(raw, max_length=40)
     if not slug:
-        raise ServiceError("Give the tag a slug: letters, digits and dashes.", field="slug")
+        raise ServiceError(_("Give the tag a slug: letters, digits and dashes."), field="slug")
     return slug
 
 
@@ -32,13 +33,13 @@ def _slug_taken(slug: str, allow_synonym_of: Tag | None = None) -> bool:
 def create_tag(moderator: User, kind: str, slug: str, name: str, description: str = "") -> Tag:
     require_moderator(moderator)
     if kind not in TAG_KINDS:
-        raise ServiceError("Choose platform or trend.", field="kind")
+        raise ServiceError(_("Choose platform or trend."), field="kind")
     name = name.strip()
     if not name:
-        raise ServiceError("Give the tag a name.", field="name")
+        raise ServiceError(_("Give the tag a name."), field="name")
     slug = _tag_slug(slug or name)
     if _slug_taken(slug):
-        raise Conflict(f"“{slug}” is already a tag or a synonym.", field="slug")
+        raise Conflict(_("“%(slug)s” is already a tag or a synonym.", slug=slug), field="slug")
     tag = Tag(kind=kind, slug=slug, name=name[:120], description=description.strip())
     db.session.add(tag)
     db.session.flush()
@@ -49,7 +50,7 @@ def create_tag(moderator: User, kind: str, slug: str, name: str, description: st
 def _change_slug(tag: Tag, slug: str) -> None:
     """The old slug becomes a synonym, so old links still work; a synonym that is the new slug goes."""
     if _slug_taken(slug, allow_synonym_of=tag):
-        raise Conflict(f"“{slug}” is already a tag or a synonym.", field="slug")
+        raise Conflict(_("“%(slug)s” is already a tag or a synonym.", slug=slug), field="slug")
     for synonym in list(tag.synonyms):
         if synonym.slug == slug:
             tag.synonyms.remove(synonym)
@@ -64,7 +65,7 @@ def update_tag(moderator: User, tag: Tag, slug: str, name: str, description: str
     require_moderator(moderator)
     name = name.strip()
     if not name:
-        raise ServiceError("Give the tag a name.", field="name")
+        raise ServiceError(_("Give the tag a name."), field="name")
     slug = _tag_slug(slug or tag.slug)
     changes: dict[str, Any] = {}
     if slug != tag.slug:
@@ -77,7 +78,7 @@ def update_tag(moderator: User, tag: Tag, slug: str, name: str, description: str
         changes["description"] = True
         tag.description = description.strip()
     if not changes:
-        raise Conflict("Nothing changed.")
+        raise Conflict(_("Nothing changed."))
     audit.record(moderator, "tag_edit", target_kind="tag", target_id=tag.id, **changes)
     return tag
 
@@ -124,10 +125,11 @@ def merge_tags(moderator: User, source: Tag, target: Tag) -> Tag:
     """Fold `source` into `target`: its topics, followers and synonyms move; its slug redirects."""
     require_moderator(moderator)
     if source.id == target.id:
-        raise ServiceError("Choose another tag to merge into.", field="target")
+        raise ServiceError(_("Choose another tag to merge into."), field="target")
     if source.kind != target.kind:
-        kind = TAG_KINDS[source.kind].lower()
-        raise ServiceError(f"Merge a {kind} tag into another {kind} tag.", field="target")
+        if source.kind == "platform":
+            raise ServiceError(_("Merge a platform tag into another platform tag."), field="target")
+        raise ServiceError(_("Merge a trend tag into another trend tag."), field="target")
     topics = _retag_topics(source, target)
     _move_member_platforms(source, target)
     followers = _move_followers(source, target)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -32,8 +34,54 @@ def flag_history() -> str:
 
 
 def _resolved(count: int, kind: str, agree: bool, state: str) -> str:
-    done = "hidden" if agree else "left as it was" if state != "published" else "visible"
-    return f"{count} flag{'s' if count != 1 else ''} resolved; the {kind} is {done}."
+    """E.g. "2 flags resolved; the reply is hidden." (one sentence per outcome, for the translator)."""
+    if kind == "topic":
+        if agree:
+            return str(
+                ngettext(
+                    "%(num)d flag resolved; the topic is hidden.",
+                    "%(num)d flags resolved; the topic is hidden.",
+                    count,
+                )
+            )
+        if state != "published":
+            return str(
+                ngettext(
+                    "%(num)d flag resolved; the topic is left as it was.",
+                    "%(num)d flags resolved; the topic is left as it was.",
+                    count,
+                )
+            )
+        return str(
+            ngettext(
+                "%(num)d flag resolved; the topic is visible.",
+                "%(num)d flags resolved; the topic is visible.",
+                count,
+            )
+        )
+    if agree:
+        return str(
+            ngettext(
+                "%(num)d flag resolved; the reply is hidden.",
+                "%(num)d flags resolved; the reply is hidden.",
+                count,
+            )
+        )
+    if state != "published":
+        return str(
+            ngettext(
+                "%(num)d flag resolved; the reply is left as it was.",
+                "%(num)d flags resolved; the reply is left as it was.",
+                count,
+            )
+        )
+    return str(
+        ngettext(
+            "%(num)d flag resolved; the reply is visible.",
+            "%(num)d flags resolved; the reply is visible.",
+            count,
+        )
+    )
 
 
 @bp.route("/moderation/flags/<any(topic, reply):kind>/<int:post_id>/resolve", methods=["POST"])
@@ -41,7 +89,7 @@ def resolve_flags(kind: str, post_id: int) -> Response:
     post = post_or_404(kind, post_id)
     form = ResolveFlagsForm()
     if not form.validate():
-        flash("Choose whether you agree with the flags.", "error")
+        flash(_("Choose whether you agree with the flags."), "error")
         return back_to(url_for("moderation.flags"))
     agree = form.decision.data == "agree"
     count = attempt(lambda: moderation.resolve_flags(current_user, post, agree, form.reason.data or ""))

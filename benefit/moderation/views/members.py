@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from benefit import permissions
+from benefit.i18n import format_day
 from benefit.models import User, utcnow
 from benefit.moderation import actions as moderation
 from benefit.moderation import bp, queries
@@ -63,7 +65,10 @@ def suspend(user_id: int) -> Response:
         return _back_to_member(user_id)
     until = datetime.combine(form.until.data, time(23, 59, 59), tzinfo=UTC)
     if attempt(lambda: moderation.suspend_member(current_user, found, until, form.reason.data or "")):
-        flash(f"{found.display_name} is suspended until {until:%d %B %Y}.", "success")
+        flash(
+            _("%(name)s is suspended until %(date)s.", name=found.display_name, date=format_day(until)),
+            "success",
+        )
     return _back_to_member(user_id)
 
 
@@ -73,18 +78,21 @@ def unsuspend(user_id: int) -> Response:
     form = ReasonForm()
     form.validate()
     if attempt(lambda: moderation.unsuspend_member(current_user, found, form.reason.data or "")):
-        flash(f"{found.display_name} can take part again.", "success")
+        flash(_("%(name)s can take part again.", name=found.display_name), "success")
     return _back_to_member(user_id)
 
 
 @bp.route("/moderation/members/<int:user_id>/role", methods=["POST"])
 def set_role(user_id: int) -> Response:
     if not permissions.can_administer(current_user):
-        abort(403, "Only admins grant or remove the moderator role.")
+        abort(403, _("Only admins grant or remove the moderator role."))
     found = _member_or_404(user_id)
     form = RoleForm()
     if not form.validate():
-        flash("Choose member or moderator.", "error")
+        flash(_("Choose member or moderator."), "error")
     elif attempt(lambda: moderation.set_role(current_user, found, form.role.data or "")):
-        flash(f"{found.display_name} is now {moderation.role_phrase(found.role)}.", "success")
+        flash(
+            _("%(name)s is now %(role)s.", name=found.display_name, role=moderation.role_phrase(found.role)),
+            "success",
+        )
     return _back_to_member(user_id)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -14,8 +16,8 @@ from benefit.moderation.forms import MergeForm
 from benefit.moderation.views.common import attempt, topic_or_404
 from benefit.permissions import login_required
 
-OUTDATED = "Marked outdated: it stays visible and ranks last."
-CURRENT = "No longer marked outdated."
+OUTDATED = _l("Marked outdated: it stays visible and ranks last.")
+CURRENT = _l("No longer marked outdated.")
 
 
 def _topic_url(topic: Topic) -> str:
@@ -28,16 +30,22 @@ def _moderated_mistake(topic_id: int) -> Topic:
         abort(403, refusal)
     topic = topic_or_404(topic_id)
     if topic.kind != "mistake":
-        abort(404, "That mistake does not exist.")
+        abort(404, _("That mistake does not exist."))
     if topic.merged_into_id is not None:
-        abort(404, f"That mistake was already merged into #{topic.merged_into_id}.")
+        abort(404, _("That mistake was already merged into #%(id)s.", id=topic.merged_into_id))
     return topic
 
 
 def _merged(result: moderation.MergeResult) -> str:
-    return (
-        f"Merged: {result.votes_moved} vote(s) and {result.replies_moved} repl(ies) moved; "
-        f"{result.votes_dropped} duplicate vote(s) dropped."
+    # One message with the three numbers; the Polish reads "label: number", so needs no plurals.
+    return str(
+        _(
+            "Merged: %(votes)d vote(s) and %(replies)d repl(ies) moved; "
+            "%(dropped)d duplicate vote(s) dropped.",
+            votes=result.votes_moved,
+            replies=result.replies_moved,
+            dropped=result.votes_dropped,
+        )
     )
 
 
@@ -62,7 +70,7 @@ def mark_outdated(topic_id: int) -> Response:
     topic = _moderated_mistake(topic_id)
     value = request.form.get("outdated", "")
     if value not in ("0", "1"):
-        abort(400, "Say whether the mistake is outdated.")
+        abort(400, _("Say whether the mistake is outdated."))
     reason = request.form.get("reason", "")[:500]
     if attempt(lambda: moderation.mark_outdated(current_user, topic, value == "1", reason)):
         flash(OUTDATED if value == "1" else CURRENT, "success")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -13,8 +16,17 @@ from benefit.moderation.views.common import attempt, post_or_404, post_url, topi
 from benefit.web import back_to
 
 POST_RULE = "/moderation/<any(topic, reply):kind>/<int:post_id>"
+# "Moved to …": the list the topic is in now.
+MOVED: dict[str, LazyString] = {
+    "practice": _l("Moved to good practices."),
+    "discussion": _l("Moved to discussions."),
+    "mistake": _l("Moved to mistakes."),
+}
 SWITCH_RULE = "/moderation/topic/<int:topic_id>/<any(pin, unpin, feature, unfeature, lock, unlock):action>"
-REASON_TOO_LONG = "The reason is too long."
+
+
+def _reason_too_long() -> str:
+    return str(_("The reason is too long."))
 
 
 @bp.route("/moderation/queue")
@@ -26,7 +38,12 @@ def queue() -> str:
 def approve(kind: str, post_id: int) -> Response:
     post = post_or_404(kind, post_id)
     if attempt(lambda: moderation.approve_post(current_user, post)):
-        flash(f"Approved: the {kind} is published.", "success")
+        flash(
+            _("Approved: the topic is published.")
+            if kind == "topic"
+            else _("Approved: the reply is published."),
+            "success",
+        )
     return back_to(url_for("moderation.queue"))
 
 
@@ -35,9 +52,14 @@ def reject(kind: str, post_id: int) -> Response:
     post = post_or_404(kind, post_id)
     form = ReasonForm()
     if not form.validate():
-        flash(REASON_TOO_LONG, "error")
+        flash(_reason_too_long(), "error")
     elif attempt(lambda: moderation.reject_post(current_user, post, form.reason.data or "")):
-        flash(f"Rejected: the author sees your reason on the {kind}.", "success")
+        flash(
+            _("Rejected: the author sees your reason on the topic.")
+            if kind == "topic"
+            else _("Rejected: the author sees your reason on the reply."),
+            "success",
+        )
     return back_to(url_for("moderation.queue"))
 
 
@@ -46,10 +68,15 @@ def hide(kind: str, post_id: int) -> Response:
     post = post_or_404(kind, post_id)
     form = ReasonForm()
     if not form.validate():
-        flash(REASON_TOO_LONG, "error")
+        flash(_reason_too_long(), "error")
         return redirect(post_url(post))
     if attempt(lambda: moderation.hide_post(current_user, post, form.reason.data or "")):
-        flash(f"The {kind} is hidden. Nothing is deleted: you can restore it.", "success")
+        flash(
+            _("The topic is hidden. Nothing is deleted: you can restore it.")
+            if kind == "topic"
+            else _("The reply is hidden. Nothing is deleted: you can restore it."),
+            "success",
+        )
     return back_to(post_url(post))
 
 
@@ -59,7 +86,10 @@ def restore(kind: str, post_id: int) -> Response:
     form = ReasonForm()
     form.validate()
     if attempt(lambda: moderation.restore_post(current_user, post, form.reason.data or "")):
-        flash(f"The {kind} is visible again.", "success")
+        flash(
+            _("The topic is visible again.") if kind == "topic" else _("The reply is visible again."),
+            "success",
+        )
     return back_to(post_url(post))
 
 
@@ -67,7 +97,7 @@ def restore(kind: str, post_id: int) -> Response:
 def switch(topic_id: int, action: str) -> Response:
     topic = topic_or_404(topic_id)
     if attempt(lambda: moderation.switch_topic(current_user, topic, action)):
-        flash(f"Done: the topic is {moderation.SWITCH_WORDS[action]}.", "success")
+        flash(_("Done: the topic is %(state)s.", state=moderation.SWITCH_WORDS[action]), "success")
     return back_to(post_url(topic))
 
 
@@ -81,6 +111,6 @@ def move(topic_id: int) -> str | Response:
     if form.validate_on_submit():
         kind, category, reason = form.kind.data or "", form.category.data or None, form.reason.data or ""
         if attempt(lambda: moderation.move_topic(current_user, topic, kind, category, reason), form):
-            flash(f"Moved to {topic.kind_label.lower()}s.", "success")
+            flash(MOVED[topic.kind], "success")
             return redirect(post_url(topic))
     return render_template("moderation/move.html", form=form, topic=topic)

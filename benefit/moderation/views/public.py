@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -44,15 +45,23 @@ def _after_flagging(post: Post) -> str:
 
 def _flag(post: Post) -> str | Response:
     if not permissions.can_participate(current_user):
-        abort(403, "Only confirmed members who are not suspended can flag posts.")
+        abort(403, _("Only confirmed members who are not suspended can flag posts."))
     earlier = queries.own_flag(current_user, post)
     form = FlagForm()
     if earlier is None and form.validate_on_submit():
         reason, note = form.reason.data or "", form.note.data or ""
         result = attempt(lambda: moderation.flag_post(current_user, post, reason, note), form)
         if result is not None:
-            hidden = " Several members flagged it, so it is hidden until they do." if result.hidden else ""
-            flash("Thank you: the moderators will look at it." + hidden, "success")
+            if result.hidden:
+                flash(
+                    _(
+                        "Thank you: the moderators will look at it. Several members flagged it, "
+                        "so it is hidden until they do."
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("Thank you: the moderators will look at it."), "success")
             return redirect(_after_flagging(post))
     kind = moderation.post_kind(post)
     return render_template("moderation/flag.html", form=form, post=post, kind=kind, earlier=earlier)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from benefit.forms_util import choices
+from benefit.i18n import current_locale
 from benefit.models import Tag
 from benefit.moderation import actions as moderation
 from benefit.moderation import bp, queries
@@ -23,7 +26,7 @@ def tags() -> str | Response:
         description = form.description.data or ""
         tag = attempt(lambda: moderation.create_tag(current_user, kind, slug, name, description), form)
         if tag is not None:
-            flash(f"Tag “{tag.name}” created.", "success")
+            flash(_("Tag “%(name)s” created.", name=tag.name), "success")
             return redirect(url_for("moderation.tags"))
     return render_template("moderation/tags.html", counts=queries.tags_with_counts(), form=form)
 
@@ -32,10 +35,18 @@ def _tag_or_404(tag_id: int) -> Tag:
     return found_or_404(queries.load_tag(valid_id(tag_id)))
 
 
+def _tag_choice(tag: Tag, polish: bool) -> SelectChoice:
+    """A tag by its name in the page's language; an English name on a Polish page says so (lang)."""
+    if polish and tag.name_pl:
+        return SelectChoice(str(tag.id), f"{tag.name_pl} ({tag.slug})")
+    return SelectChoice(str(tag.id), f"{tag.name} ({tag.slug})", render_kw={"lang": "en"} if polish else {})
+
+
 def _merge_form(tag: Tag) -> MergeTagForm:
     form = MergeTagForm(prefix="merge")
-    others = ((str(t.id), f"{t.name} ({t.slug})") for t in queries.other_tags_of_kind(tag))
-    form.target.choices = choices([("", "Choose…"), *others])
+    polish = current_locale() == "pl"
+    others = [_tag_choice(t, polish) for t in queries.other_tags_of_kind(tag)]
+    form.target.choices = [*choices([("", _("Choose…"))]), *others]
     return form
 
 
@@ -46,7 +57,7 @@ def tag(tag_id: int) -> str | Response:
     if form.validate_on_submit():
         slug, name, description = form.slug.data or "", form.name.data or "", form.description.data or ""
         if attempt(lambda: moderation.update_tag(current_user, found, slug, name, description), form):
-            flash("Tag saved.", "success")
+            flash(_("Tag saved."), "success")
             return redirect(url_for("moderation.tag", tag_id=found.id))
     followers = queries.tag_followers(found)
     return render_template(
@@ -60,10 +71,17 @@ def merge_tag(tag_id: int) -> Response:
     form = _merge_form(source)
     target = queries.load_tag(int(form.target.data)) if form.validate() and form.target.data else None
     if target is None:
-        flash("Choose a tag to merge into.", "error")
+        flash(_("Choose a tag to merge into."), "error")
         return redirect(url_for("moderation.tag", tag_id=tag_id))
     name = source.name
     if attempt(lambda: moderation.merge_tags(current_user, source, target)) is None:
         return redirect(url_for("moderation.tag", tag_id=tag_id))
-    flash(f"“{name}” is merged into “{target.name}”; its old address redirects there.", "success")
+    flash(
+        _(
+            "“%(name)s” is merged into “%(target)s”; its old address redirects there.",
+            name=name,
+            target=target.name,
+        ),
+        "success",
+    )
     return redirect(url_for("moderation.tag", tag_id=target.id))

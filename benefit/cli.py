@@ -91,9 +91,12 @@ def seed_demo() -> None:
 @benefit_cli.command("load-taxonomy")
 @with_appcontext
 def load_taxonomy() -> None:
-    """Create the platform and trend tags and their synonyms."""
+    """Create the platform and trend tags and their synonyms, with their Polish names."""
+    from benefit.forum.tags import add_polish_synonyms, apply_polish_names
     from benefit.forum.tags import load_taxonomy as run
 
     created = run()
+    apply_polish_names()
+    add_polish_synonyms()
     db.session.commit()
     click.echo(_("Tags created: %(count)d.", count=created))

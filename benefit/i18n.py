@@ -21,8 +21,8 @@ from benefit.web import safe_next
 LANGUAGES: dict[str, str] = {"pl": "Polski", "en": "English"}
 
 I18N_DEFAULTS: dict[str, Any] = {
-    # English until the Polish catalogue covers the interface (issue 17), so `lang` tells the truth.
-    "DEFAULT_LOCALE": "en",
+    # The community starts in Polish; a visitor whose browser prefers English gets English.
+    "DEFAULT_LOCALE": "pl",
     "LOCALE_COOKIE": "benefit_lang",
     "LOCALE_COOKIE_MAX_AGE": 365 * 24 * 3600,
 }
@@ -48,7 +48,7 @@ def normalise(code: str | None) -> str | None:
 
 
 def default_locale() -> str:
-    return normalise(str(current_app.config["DEFAULT_LOCALE"])) or "en"
+    return normalise(str(current_app.config["DEFAULT_LOCALE"])) or "pl"
 
 
 def select_locale() -> str:

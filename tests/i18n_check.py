@@ -40,6 +40,10 @@ class _Walker(HTMLParser):
         # One entry per open element: (tag, effective language or None when not to be checked).
         self.stack: list[tuple[str, str | None]] = [("#root", None)]
         self.found: list[str] = []
+        # <title> cannot carry a lang of its part: it is checked at the end, without the texts
+        # the page quotes in another language (an English post's title in "Przenieś „…” · BENEFIT").
+        self.title = ""
+        self.quoted: list[str] = []
 
     def _language(self) -> str | None:
         return self.stack[-1][1]
@@ -71,8 +75,20 @@ class _Walker(HTMLParser):
                 return
 
     def handle_data(self, data: str) -> None:
-        if self._language() == "pl":
+        language = self._language()
+        if self.stack[-1][0] == "title":
+            self.title += data
+        elif language == "pl":
             self._check(data)
+        elif language not in (None, "zxx") and data.strip():
+            self.quoted.append(data.strip())
+
+    def check_title(self) -> None:
+        title = self.title
+        for text in sorted(self.quoted, key=len, reverse=True):
+            title = title.replace(text, " ")
+        if self.stack and self.title:
+            self._check(title)
 
     def _check(self, text: str | None) -> None:
         if not text:
@@ -94,6 +110,7 @@ def english_left(html: str) -> list[str]:
     walker = _Walker()
     walker.feed(html)
     walker.close()
+    walker.check_title()
     return walker.found
 
 

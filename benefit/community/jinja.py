@@ -41,9 +41,6 @@ class UnreadCount:
     def __int__(self) -> int:
         return self.value
 
-    def __int__(self) -> int:
-        return self.value
-
     def __str__(self) -> str:
         return str(self.value)
 

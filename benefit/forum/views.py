@@ -104,7 +104,9 @@ def topic(topic_id: int, slug: str | None = None) -> str | Response:
     if slug != found.slug:
         return _redirect_keeping_args("forum.topic", topic_id=found.id, slug=found.slug)
     page = queries.topic_page(current_user, found, page_arg())
-    return render_template("forum/topic.html", form=ReplyForm(), **page.context())
+    # A visitor gets no form: building one would put a CSRF token in a cookie (no page cache).
+    form = ReplyForm() if current_user.is_authenticated else None
+    return render_template("forum/topic.html", form=form, **page.context())
 
 
 @bp.route("/r/<int:reply_id>")

@@ -40,3 +40,15 @@ def test_a_polish_word_is_read_whole():
     # "hasło" and "hasła" begin with "has", "tematy" with nothing English: all Polish.
     assert english_left(page("<p>Hasło, nowe hasła, Twojego hasła</p>")) == []
     assert english_left(page("<p>Hasło has changed</p>"))
+
+
+def test_the_title_may_quote_what_the_page_marks_as_english_and_nothing_else():
+    quoted = (
+        '<html lang="pl"><head><title>Przenieś „Posting at 3 am”</title></head>'
+        '<body><h1>Przenieś <span lang="en">Posting at 3 am</span></h1></body></html>'
+    )
+    assert english_left(quoted) == []
+    english = (
+        '<html lang="pl"><head><title>Log in · BENEFIT</title></head><body><p>Zaloguj się</p></body></html>'
+    )
+    assert english_left(english)

@@ -53,6 +53,18 @@ def test_a_visitor_gets_each_public_page_from_the_cache_and_a_304_for_an_unchang
         assert unchanged.status_code == 304, path
 
 
+def test_with_csrf_on_as_in_production_no_public_page_gives_a_visitor_a_cookie(make_app, make_topic):
+    # The suite turns CSRF off; a form built for a visitor would put a token in a session cookie,
+    # and the page could then never be cached.
+    node = make_app(WTF_CSRF_ENABLED=True)
+    topics = [make_topic(kind=kind, replies=2) for kind in ("practice", "mistake", "discussion")]
+    for path in (*PUBLIC, *(f"/t/{t.id}/{t.slug}" for t in topics)):
+        fresh = node.test_client()
+        first = fresh.get(path)
+        assert "Set-Cookie" not in first.headers, path
+        assert fresh.get(path).headers["X-Page-Cache"] == "hit", path
+
+
 def test_what_members_do_shows_at_once_to_visitors(client, client_for, make_user, make_topic):
     author = make_user()
     mistake = make_topic(kind="mistake", title="Posting without alt text", author=author)

@@ -115,7 +115,7 @@ def test_the_audit_log_shows_translated_descriptions_of_stored_codes(client, sce
         "Tag utworzony",
     } <= set(cells)
     options = {o["value"]: o.get_text(strip=True) for o in soup.select("#audit-action option")}
-    assert options["hide"] == "Ukryty" and options[""] == "Dowolne"
+    assert options["hide"] == "Ukryty" and options[""] == "Wszystkie"
     details = " | ".join(row.find_all("td")[5].get_text(" ", strip=True) for row in soup.select("tbody tr"))
     assert "stan przed: Opublikowany" in details, details
     assert "z: Dobra praktyka" in details and "do: Dyskusja" in details, details

@@ -13,10 +13,10 @@ import re
 from html.parser import HTMLParser
 
 # Words that are common in English interface text and are not Polish words (so "to", "on", "no",
-# "by", "post", "tag" and "moderator" are missing on purpose).
+# "by", "post", "tag", "moderator" and "was" (Polish "Was", you all) are missing on purpose).
 ENGLISH = frozenset(
     """
-    the and your you with for this that these those are is was were been be of in or at from has
+    the and your you with for this that these those are is were been be of in or at from has
     have had not will would can could should here there what which who whom all more most less
     log sign search members member practices practice mistakes mistake discussions discussion
     tags settings notifications notification reply replies save cancel email password page next

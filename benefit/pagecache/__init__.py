@@ -58,6 +58,7 @@ CACHED_ENDPOINTS = frozenset(
 )
 CACHED_TYPES = frozenset({"text/html", "application/atom+xml"})
 RETRY_AFTER_SECONDS = 5.0
+ENTRY_FIELDS = frozenset({"body", "content_type", "etag"})
 GENERATION_KEY = "generation"
 # Set on a session whose flush changed a tag or member (descriptions the change log does not record).
 CHANGED_KEY = "benefit.pagecache.changed"
@@ -81,6 +82,7 @@ class PageCache:
         self.cache.init_app(app, config=config)
         self.shared = bool(url)
         self._down_until = 0.0
+        self._generation = 0
 
     def _call(self, method: str, *args: Any) -> tuple[bool, Any]:
         """(reachable, result) of a cache call; a warning when the cache goes away and comes back."""
@@ -98,17 +100,28 @@ class PageCache:
             self._down_until = 0.0
         return True, result
 
-    def generation(self) -> int | None:
-        """The shared generation, or None while the cache is unreachable."""
-        reachable, value = self._call("get", GENERATION_KEY)
-        return int(value or 0) if reachable else None
+    def lookup(self, page: str) -> tuple[str, dict[str, Any] | None] | None:
+        """(key, cached entry or None) of a page at the current generation; None if unreachable.
+
+        One round trip (MGET of the generation and the page under the generation this process
+        saw last) unless the generation has moved since.
+        """
+        guess = self._generation
+        reachable, values = self._call("get_many", GENERATION_KEY, f"{guess}:{page}")
+        if not reachable:
+            return None
+        generation, entry = int(values[0] or 0), values[1]
+        if generation != guess:
+            self._generation = generation
+            reachable, entry = self._call("get", f"{generation}:{page}")
+            if not reachable:
+                return None
+        # An entry written by another release (a rolling deploy) is a miss, never an error.
+        usable = isinstance(entry, dict) and ENTRY_FIELDS <= entry.keys()
+        return f"{generation}:{page}", entry if usable else None
 
     def advance(self) -> None:
         self._call("inc", GENERATION_KEY)
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        entry = self._call("get", key)[1]
-        return entry if isinstance(entry, dict) else None
 
     def set(self, key: str, entry: dict[str, Any]) -> None:
         self._call("set", key, entry)
@@ -122,37 +135,42 @@ def _cacheable_request() -> bool:
     return "_user_id" not in session and "_flashes" not in session
 
 
-def _key(pages: PageCache) -> str | None:
-    generation = pages.generation()
-    if generation is None:  # unreachable: render without the cache
-        return None
-    version = db.session.scalar(sa.select(sa.func.max(SearchChange.id))) or 0
+VERSION = sa.select(sa.func.max(SearchChange.id))
+
+
+def _page() -> str:
+    """What a cached page is stored under besides the generation: content version, language, URL."""
+    with db.engine.connect() as connection:  # no ORM session: a hit then touches nothing else
+        version = connection.execute(VERSION).scalar() or 0
     path = hashlib.sha256(request.full_path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-    return f"{version}.{generation}:{current_locale()}:{path}"
+    return f"{version}:{current_locale()}:{path}"
 
 
 def _respond(entry: dict[str, Any]) -> Response:
-    response = Response(entry["body"], status=200, content_type=entry["content_type"])
+    if request.if_none_match.contains(entry["etag"]):
+        response = Response(status=304)
+    else:
+        response = Response(entry["body"], status=200, content_type=entry["content_type"])
     response.headers["X-Page-Cache"] = "hit"
-    return _visitor_headers(response)
+    return _visitor_headers(response, entry["etag"])
 
 
-def _visitor_headers(response: Response) -> Response:
-    # Browsers and proxies may keep the page but ask again each time (an ETag makes that a 304).
+def _visitor_headers(response: Response, etag: str) -> Response:
+    # Browsers and proxies may keep the page but ask again each time (the ETag makes that a 304).
     response.headers["Cache-Control"] = "public, no-cache"
     response.vary.update(("Cookie", "Accept-Language"))
-    response.add_etag()
-    return response.make_conditional(request)
+    response.set_etag(etag)
+    return response
 
 
 def serve_from_cache() -> Response | None:
     pages: PageCache | None = current_app.extensions.get("benefit.pagecache")
     if pages is None or not _cacheable_request():
         return None
-    key = _key(pages)
-    if key is None:
+    found = pages.lookup(_page())
+    if found is None:  # the cache is unreachable: render as usual
         return None
-    entry = pages.get(key)
+    key, entry = found
     if entry is not None:
         return _respond(entry)
     g.page_cache_key = key
@@ -172,9 +190,11 @@ def store_in_cache(response: Response) -> Response:
     ):
         return response
     pages: PageCache = current_app.extensions["benefit.pagecache"]
-    pages.set(key, {"body": response.get_data(), "content_type": response.content_type})
+    body = response.get_data()
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    pages.set(key, {"body": body, "content_type": response.content_type, "etag": etag})
     response.headers["X-Page-Cache"] = "miss"
-    return _visitor_headers(response)
+    return _visitor_headers(response, etag)
 
 
 # What cached pages show of a member (beside their posts): a login or a counter changes nothing.

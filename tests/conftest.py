@@ -23,6 +23,9 @@ from benefit.search.whoosh import WhooshEngine as SearchIndex
 pytest_plugins = ["tests.factories", "tests.mailserver"]
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# The suite reads the English interface (the site's default is Polish); the commands and servers
+# tests start inherit it. Tests of the Polish interface ask for Polish.
+os.environ.setdefault("BENEFIT_DEFAULT_LOCALE", "en")
 PG_ADMIN_URL = os.environ.get("BENEFIT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

@@ -59,5 +59,7 @@ def register_error_handlers(app: Flask) -> None:
         if app.testing:
             raise error  # a test sees the traceback, not a polite page
         log.exception("unhandled error")
+        # The one rollback outside an action: the failed request's transaction would otherwise
+        # break the error page itself (its header reads the member and their unread count).
         db.session.rollback()
         return render_error(500), 500

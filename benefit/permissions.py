@@ -84,22 +84,15 @@ def reply_visibility(user: AnyUser) -> sa.ColumnElement[bool]:
     return clause
 
 
-def can_view_topic(user: AnyUser, topic: Topic) -> bool:
-    if can_moderate(user):
+def can_view_post(user: AnyUser, post: Topic | Reply) -> bool:
+    """A published post, or the author's own pending/rejected/hidden one, or anything for a moderator."""
+    if post.state == "published" or can_moderate(user):
         return True
     member = _member(user)
-    if topic.state == "published":
-        return True
-    return member is not None and topic.author_id == member.id and topic.state in AUTHOR_SEES
+    return member is not None and post.author_id == member.id and post.state in AUTHOR_SEES
 
 
-def can_view_reply(user: AnyUser, reply: Reply) -> bool:
-    if can_moderate(user):
-        return True
-    member = _member(user)
-    if reply.state == "published":
-        return True
-    return member is not None and reply.author_id == member.id and reply.state in AUTHOR_SEES
+can_view_topic = can_view_reply = can_view_post
 
 
 def can_participate(user: AnyUser) -> bool:

@@ -11,24 +11,22 @@ from benefit.extensions import db
 
 
 def database_ok() -> bool:
+    # Its own connection, not the request's session: a failure leaves nothing to roll back.
     try:
-        db.session.execute(sa.text("SELECT 1"))
+        with db.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:
-        db.session.rollback()
         return False
     return True
 
 
 def search_state(app: Flask) -> Any:
-    """benefit.search.search_health(app) ({"lag": …, "last_error": …}) where the search package has it;
-    None where it does not. Never raises: a broken index is a field in the answer, not a failed check."""
+    """benefit.search.search_health(app): {"lag": …, "last_error": …}. Never raises: a broken index
+    is a field in the answer, not a failed check."""
     import benefit.search
 
-    health = getattr(benefit.search, "search_health", None)
-    if not callable(health):
-        return None
     try:
-        return health(app)
+        return benefit.search.search_health(app)
     except Exception as exc:  # noqa: BLE001 - reported in the answer, which is all a monitor reads
         app.logger.exception("search_health failed")
         return {"last_error": f"{type(exc).__name__}: {exc}"}

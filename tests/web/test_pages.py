@@ -81,13 +81,6 @@ def test_a_failing_search_check_is_reported_not_a_failed_health_check(client, mo
     assert "search_health failed" in caplog.text
 
 
-def test_healthz_without_search_health_says_nothing_about_search(client, monkeypatch):
-    monkeypatch.delattr(benefit.search, "search_health", raising=False)
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json["search"] is None
-
-
 @pytest.mark.parametrize("path", ["/healthz", "/favicon.ico"])
 def test_the_health_check_and_icon_need_no_login_and_carry_the_security_headers(client, path):
     with client.get(path) as response:

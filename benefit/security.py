@@ -19,6 +19,8 @@ from flask_login import current_user
 from limits import RateLimitItem
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from benefit.config import ConfigError
+
 # Everything comes from this site: no inline script or style, no plugins, no framing.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -50,9 +52,9 @@ HEADERS = {
 }
 
 # Limits per endpoint, counted on POST only: showing a form costs nothing, sending one is the attempt.
-# Keyed by member when logged in, else by address (see rate_limit_key). Endpoints that do not exist in
-# this app (a feature not merged yet) are skipped; RATE_LIMITS in the config overrides entries, and an
-# empty string switches one off.
+# Keyed by member when logged in, else by address (see rate_limit_key). Every entry names an endpoint
+# (a misspelt one stops the app at start), except the ".accepted" counters of benefit.forum.quota;
+# RATE_LIMITS in the config overrides entries, and an empty string switches one off.
 RATE_LIMITS: dict[str, str] = {
     "accounts.login": "10/minute;50/hour",
     # Generous: a whole training session may register from one library's address.
@@ -103,6 +105,9 @@ def _limit_provider(endpoint: str) -> Callable[[], str]:
     return _providers[endpoint]
 
 
+ACCEPTED = ".accepted"  # counted by benefit.forum.quota on success, not on a view
+
+
 def apply_rate_limits(app: Flask) -> list[str]:
     """Wrap the view functions named in the table; return the endpoints that got a limit."""
     from benefit.extensions import limiter
@@ -115,6 +120,8 @@ def apply_rate_limits(app: Flask) -> list[str]:
     limited = []
     for endpoint, value in table.items():
         view = app.view_functions.get(endpoint)
+        if view is None and not endpoint.endswith(ACCEPTED):
+            raise ConfigError(f"RATE_LIMITS names {endpoint!r}, which is no endpoint of this app")
         if view is None or not value:
             continue
         if hasattr(view, "__wrapper-limiter-instance"):

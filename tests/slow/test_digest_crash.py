@@ -55,6 +55,7 @@ def env(app, tmp_path: Path) -> dict[str, str]:
     out.update(
         FLASK_APP="wsgi.py",
         PYTHONUNBUFFERED="1",
+        BENEFIT_DEFAULT_LOCALE="en",
         BENEFIT_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
         BENEFIT_SITE_URL=app.config["SITE_URL"],
         BENEFIT_MAIL_SERVER="127.0.0.1",

@@ -263,6 +263,10 @@ def generate_and_load(url: str, scale: float = 1.0, seed: int = 20261123) -> Loa
                 topics,
             )
             _copy(cur, "topic_tag", "topic_id, tag_id", topic_tags)
+            cur.execute(
+                "UPDATE topic SET has_platform = EXISTS (SELECT 1 FROM topic_tag JOIN tag"
+                " ON tag.id = topic_tag.tag_id WHERE topic_tag.topic_id = topic.id AND tag.kind = 'platform')"
+            )
             _copy(cur, "mistake_practice", "mistake_id, practice_id", sorted(links))
             _copy(
                 cur,

@@ -8,7 +8,8 @@ bp = Blueprint("forum", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from benefit.forum import jinja, posting_views, views, vote_views  # noqa: F401 - they register routes
+    from benefit.forum import jinja, platforms, posting_views, views, vote_views  # noqa: F401 - routes
 
     app.register_blueprint(bp)
     jinja.init_app(app)
+    platforms.register()

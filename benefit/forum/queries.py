@@ -58,13 +58,6 @@ def _has_tag(tag: Tag) -> sa.ColumnElement[bool]:
     return sa.exists().where(topic_tag.c.topic_id == Topic.id, topic_tag.c.tag_id == tag.id)
 
 
-def _has_platform() -> sa.ColumnElement[bool]:
-    return sa.exists().where(
-        topic_tag.c.topic_id == Topic.id,
-        topic_tag.c.tag_id.in_(sa.select(Tag.id).where(Tag.kind == "platform")),
-    )
-
-
 def topic_select(user: AnyUser, f: TopicFilter, *, with_tags: bool = True) -> sa.Select[tuple[Topic]]:
     stmt = sa.select(Topic).where(topic_visibility(user))
     if f.kind:
@@ -75,7 +68,7 @@ def topic_select(user: AnyUser, f: TopicFilter, *, with_tags: bool = True) -> sa
     if f.platform is not None:
         if f.kind == "mistake":
             # A mistake without platform tags applies to any platform: every platform lists it.
-            stmt = stmt.where(sa.or_(_has_tag(f.platform), ~_has_platform()))
+            stmt = stmt.where(sa.or_(Topic.has_platform.is_(False), _has_tag(f.platform)))
         else:
             stmt = stmt.where(_has_tag(f.platform))
     if f.library_type:

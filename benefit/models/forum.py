@@ -168,6 +168,9 @@ class Topic(db.Model):  # type: ignore[name-defined,misc]
     library_types: Mapped[str] = mapped_column(sa.String(200), default="")
     is_anonymous: Mapped[bool] = mapped_column(default=False)
     is_outdated: Mapped[bool] = mapped_column(default=False)
+    # Whether any tag is a platform, kept by benefit.forum.platforms at every flush that changes the
+    # tags: "a mistake without platform tags applies to every platform" is then a column test.
+    has_platform: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("topic.id"))
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)

@@ -55,13 +55,15 @@ def notification_html(n: Notification) -> Markup:
     """The sentence for a page or an HTML mail: names and titles escaped, each title in its language."""
     language = n.topic.language if n.topic is not None else "en"
 
-    # Names stay plain text inside the sentence (the pages' tests read it whole); they are escaped.
-    def name_of(name: str) -> str:
-        return Markup.escape(name)
-
-    def title_of(title: str) -> str:
-        return Markup('<span lang="{}">{}</span>').format(language, title)
-
-    # The translation is trusted text, as Jinja's own `_()` treats it; the values are escaped above.
-    sentence = _sentence(n, name_of, title_of)
-    return Markup(sentence) if sentence is not None else Markup.escape(_stored(n))
+    # The sentence is made with placeholders for the name and the title, then filled by Markup's
+    # `%`, which escapes the values (a name stays plain text: the pages' tests read it whole) and
+    # keeps the title's `<span lang>`. The translation itself is trusted text, as Jinja's `_()` is.
+    sentence = _sentence(n, lambda _name: "%(name)s", lambda _title: "%(title)s")
+    if sentence is None:
+        return Markup.escape(_stored(n))
+    title = n.topic.title if n.topic is not None else ""
+    name = n.actor.public_name if n.actor is not None else ""
+    return Markup.escape(sentence) % {
+        "name": name,
+        "title": Markup('<span lang="{}">{}</span>').format(language, title),
+    }

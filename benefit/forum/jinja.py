@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from benefit import permissions
 from benefit.forum import queries
@@ -50,7 +50,11 @@ _TITLE = re.compile(r"\*([^*]+)\*")
 def tag_text(text: str) -> Markup:
     """A tag description as HTML: the taxonomy writes a work's title as `*The Librarian Is In*`;
     it becomes a `<cite>` in the title's own language (English in the taxonomy), not asterisks."""
-    return Markup(_TITLE.sub(lambda m: f'<cite lang="en">{m.group(1)}</cite>', str(escape(text))))
+    # split() with one group alternates plain text and titles; join() escapes the plain parts.
+    parts = _TITLE.split(text)
+    return Markup("").join(
+        Markup('<cite lang="en">{}</cite>').format(part) if i % 2 else part for i, part in enumerate(parts)
+    )
 
 
 def avoiding_practices(topic: Topic) -> list[Topic] | None:

@@ -41,6 +41,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext
+
     from benefit.extensions import csrf, db, limiter, login_manager, migrate
     from benefit.models import User
 
@@ -50,7 +52,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Log in to continue."
+    # Flashed in the reader's language: the lazy text is made a string when the flash is made.
+    login_manager.login_message = lazy_gettext("Log in to continue.")
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader  # type: ignore[untyped-decorator]

@@ -153,6 +153,10 @@ def test_posting_with_the_keyboard_only(new_context: NewContext, site: Site):
     expect(page.get_by_label("Text")).to_be_focused()
     page.keyboard.type("Every Reel cover gets a described image: a sentence about who and what is shown.")
     page.keyboard.press("Tab")
+    # The post's language follows its text; it starts as the interface language.
+    expect(page.get_by_label("Language of this post")).to_be_focused()
+    expect(page.get_by_label("Language of this post")).to_have_value("en")
+    page.keyboard.press("Tab")
     expect(page.get_by_label("Platform tags")).to_be_focused()
     page.keyboard.type("instagram, tiktok")
     page.keyboard.press("Tab")

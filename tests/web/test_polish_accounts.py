@@ -66,6 +66,15 @@ def test_visitor_pages_read_in_polish(client, make_user, make_topic):
     assert_polish_slice(done.text, "unsubscribe, done")
 
 
+def test_a_visitor_sent_to_log_in_is_told_why_in_their_language(client):
+    response = client.get("/settings", headers=PL, follow_redirects=True)
+    assert response.request.path == "/auth/login"
+    assert "Zaloguj się, aby przejść dalej." in response.text
+    assert_polish_slice(response.text, "login, after a members-only page")
+    response = client.get("/settings", headers=EN, follow_redirects=True)
+    assert "Log in to continue." in response.text
+
+
 def test_counts_take_the_polish_plural_forms(client, make_user):
     for n in range(1, 6):
         make_user(display_name=f"Osoba {n}", institution="Biblioteka Miejska")
